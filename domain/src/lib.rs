@@ -1,0 +1,14 @@
+//! The registry's domain: what a program, a role, a code with a check digit, an event and an
+//! aggregate are. Pure: no database, no async runtime, no clock (time comes in as an argument),
+//! so everything here is testable in microseconds.
+
+pub mod aggregate;
+pub mod codes;
+pub mod event;
+pub mod institution;
+pub mod program;
+
+pub use aggregate::Aggregate;
+pub use codes::{CodeError, InstitutionCode, PayerNumber, PrefectureCode, RecipientNumber};
+pub use event::{DomainEvent, EventCatalog, EventKind, PayloadError};
+pub use program::{Program, Role};

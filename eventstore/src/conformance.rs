@@ -1,0 +1,459 @@
+//! The conformance suite: what every backend must do, written once against the trait. Each
+//! function takes a fresh, empty, migrated store and panics on the first difference; the
+//! integration tests run every function against PostgreSQL and SQLite.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::institution::InstitutionEvent;
+use domain::{InstitutionCode, Program, Role};
+use serde_json::json;
+
+use crate::error::StoreError;
+use crate::model::{ExpectedVersion, IdempotencyKey, Metadata, NewEvent, StreamId, VerifyReport};
+use crate::subscription::Subscription;
+use crate::EventStore;
+
+type Store = Arc<dyn EventStore>;
+
+fn stream(id: &str) -> StreamId {
+    StreamId::new("institution", id).expect("valid stream id")
+}
+
+fn meta() -> Metadata {
+    Metadata::new("op-0001", Role::Operator, Some(Program::Nanbyo)).with_reason("conformance")
+}
+
+fn renamed(name: &str) -> NewEvent {
+    NewEvent::from_domain(
+        &InstitutionEvent::InstitutionRenamed { name: name.into() },
+        meta(),
+    )
+    .expect("valid event")
+}
+
+fn registered(code: &str) -> NewEvent {
+    let code = InstitutionCode::parse(code).expect("valid code");
+    NewEvent::from_domain(
+        &InstitutionEvent::InstitutionRegistered {
+            prefecture: code.prefecture(),
+            code,
+            name: "札幌中央病院".into(),
+        },
+        meta(),
+    )
+    .expect("valid event")
+}
+
+fn names(n: usize) -> Vec<NewEvent> {
+    (0..n).map(|i| renamed(&format!("name {i}"))).collect()
+}
+
+/// Reads every event in pages until position `until` has been returned. On PostgreSQL an event
+/// becomes readable only once every older transaction of the cluster has ended, so a reader may
+/// briefly see less than was committed (never out of order): wait, bounded, rather than assume.
+async fn read_until(store: &Store, page: usize, until: u64) -> Vec<crate::RecordedEvent> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut out: Vec<crate::RecordedEvent> = Vec::new();
+    let mut after = 0;
+    while after < until {
+        let batch = store.read_all(after, page).await.expect("read_all");
+        match batch.last() {
+            Some(last) => {
+                after = last.position;
+                out.extend(batch);
+            }
+            None => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "position {until} never became readable"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+    assert!(store
+        .read_all(after, page)
+        .await
+        .expect("read_all")
+        .is_empty());
+    out
+}
+
+/// Appended events come back from their stream with every field as written.
+pub async fn append_then_read_stream(store: Store) {
+    let s = stream("0110113719");
+    let first = registered("0110113719");
+    let events = vec![first.clone(), renamed("a"), renamed("b")];
+    let result = store
+        .append(&s, ExpectedVersion::NoStream, events.clone(), None)
+        .await
+        .expect("append");
+    assert_eq!((result.first_version, result.last_version), (1, 3));
+    assert_eq!(result.last_position - result.first_position, 2);
+    assert!(!result.duplicate);
+
+    let read = store.read_stream(&s, 1).await.expect("read");
+    assert_eq!(read.len(), 3);
+    for (i, (r, w)) in read.iter().zip(&events).enumerate() {
+        assert_eq!(r.version, i as u64 + 1);
+        assert_eq!(r.position, result.first_position + i as u64);
+        assert_eq!(r.event_id, w.event_id);
+        assert_eq!(r.event_type, w.event_type);
+        assert_eq!(r.schema_version, w.schema_version);
+        assert_eq!(r.payload, w.payload);
+        assert_eq!(r.metadata, w.metadata);
+        assert_eq!(r.stream, s);
+        assert_eq!(r.event_id.get_version_num(), 7, "event ids are UUID v7");
+    }
+    assert!(
+        (chrono::Utc::now() - read[0].recorded_at)
+            .num_seconds()
+            .abs()
+            < 60
+    );
+    let decoded: InstitutionEvent = read[2].decode().expect("decode");
+    assert_eq!(
+        decoded,
+        InstitutionEvent::InstitutionRenamed { name: "b".into() }
+    );
+
+    let tail = store.read_stream(&s, 3).await.expect("read from version");
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0].version, 3);
+    assert!(store
+        .read_stream(&stream("missing"), 1)
+        .await
+        .expect("read")
+        .is_empty());
+}
+
+/// A wrong expected version fails with the current version; nothing is appended.
+pub async fn expected_version_is_enforced(store: Store) {
+    let s = stream("a");
+    store
+        .append(&s, ExpectedVersion::NoStream, names(3), None)
+        .await
+        .expect("append");
+
+    let current = |e: StoreError| match e {
+        StoreError::Conflict { current, .. } => current,
+        other => panic!("expected a conflict, got {other}"),
+    };
+    let e = store
+        .append(&s, ExpectedVersion::NoStream, names(1), None)
+        .await
+        .unwrap_err();
+    assert_eq!(current(e), 3);
+    let e = store
+        .append(&s, ExpectedVersion::Exact(2), names(1), None)
+        .await
+        .unwrap_err();
+    assert_eq!(current(e), 3);
+    let e = store
+        .append(&s, ExpectedVersion::Exact(4), names(1), None)
+        .await
+        .unwrap_err();
+    assert_eq!(current(e), 3);
+    let e = store
+        .append(&stream("b"), ExpectedVersion::Exact(2), names(1), None)
+        .await
+        .unwrap_err();
+    assert_eq!(current(e), 0);
+    assert_eq!(store.read_stream(&s, 1).await.expect("read").len(), 3);
+
+    let r = store
+        .append(&s, ExpectedVersion::Exact(3), names(2), None)
+        .await
+        .expect("exact");
+    assert_eq!((r.first_version, r.last_version), (4, 5));
+    let r = store
+        .append(&s, ExpectedVersion::Any, names(1), None)
+        .await
+        .expect("any");
+    assert_eq!(r.last_version, 6);
+    let r = store
+        .append(&stream("c"), ExpectedVersion::Any, names(1), None)
+        .await
+        .expect("any on a new stream");
+    assert_eq!(r.last_version, 1);
+}
+
+/// A batch with one invalid event appends nothing, and invalid payloads never reach the table.
+pub async fn invalid_events_append_nothing(store: Store) {
+    let s = stream("atomic");
+    let mut bad = renamed("x");
+    bad.payload = json!({"name": 42});
+    let err = store
+        .append(
+            &s,
+            ExpectedVersion::NoStream,
+            vec![renamed("ok"), bad],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
+
+    let mut unknown = renamed("x");
+    unknown.event_type = "NoSuchEvent".into();
+    let err = store
+        .append(&s, ExpectedVersion::Any, vec![unknown], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
+
+    let mut stale = registered("0110113719");
+    stale.schema_version = 1;
+    let err = store
+        .append(&s, ExpectedVersion::Any, vec![stale], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
+
+    let mut bad_code = registered("0110113719");
+    bad_code.payload["code"] = json!("0110113718");
+    let err = store
+        .append(&s, ExpectedVersion::Any, vec![bad_code], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
+
+    let err = store
+        .append(&s, ExpectedVersion::Any, vec![], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BatchSize { .. }), "{err}");
+
+    // A batch refused for its expected version appends none of its events either.
+    let only = store
+        .append(&s, ExpectedVersion::NoStream, names(1), None)
+        .await
+        .expect("append");
+    let err = store
+        .append(&s, ExpectedVersion::NoStream, names(5), None)
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict());
+
+    assert_eq!(read_until(&store, 100, only.last_position).await.len(), 1);
+    assert!(StreamId::new("Bad Type", "x").is_err());
+    assert!(StreamId::new("form", "").is_err());
+    assert!(StreamId::new("form", "a\nb").is_err());
+}
+
+/// Reading everything in pages returns each event once, in global order, across streams.
+pub async fn read_all_in_global_order(store: Store) {
+    let mut written = Vec::new();
+    let mut last = 0;
+    for round in 0..4 {
+        for s in ["x", "y", "z"] {
+            let n = round % 3 + 1;
+            let events = names(n);
+            written.extend(events.iter().map(|e| e.event_id));
+            last = store
+                .append(&stream(s), ExpectedVersion::Any, events, None)
+                .await
+                .expect("append")
+                .last_position;
+        }
+    }
+    for page in [1, 2, 7, 1000] {
+        let all = read_until(&store, page, last).await;
+        let ids: Vec<_> = all.iter().map(|e| e.event_id).collect();
+        assert_eq!(ids, written, "page size {page}");
+        assert!(all.windows(2).all(|w| w[0].position < w[1].position));
+    }
+    assert_eq!(store.last_position().await.expect("last position"), last);
+}
+
+/// A retried append with the same key appends nothing and returns the first result.
+pub async fn idempotency_key_appends_once(store: Store) {
+    let s = stream("idem");
+    let key = IdempotencyKey::parse("req-7f3a").expect("key");
+    let first = store
+        .append(&s, ExpectedVersion::NoStream, names(2), Some(&key))
+        .await
+        .expect("first");
+    assert!(!first.duplicate);
+    // The retry is decided again (fresh event ids), even against a stale expected version.
+    let again = store
+        .append(&s, ExpectedVersion::NoStream, names(2), Some(&key))
+        .await
+        .expect("retry");
+    assert!(again.duplicate);
+    assert_eq!(
+        (
+            again.first_position,
+            again.last_position,
+            again.last_version
+        ),
+        (
+            first.first_position,
+            first.last_position,
+            first.last_version
+        )
+    );
+    assert_eq!(store.read_stream(&s, 1).await.expect("read").len(), 2);
+
+    let err = store
+        .append(&stream("other"), ExpectedVersion::Any, names(1), Some(&key))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::IdempotencyKeyReused), "{err}");
+    assert!(IdempotencyKey::parse("").is_err());
+    assert!(IdempotencyKey::parse("has space").is_err());
+
+    // Concurrent retries of one command: exactly one appends.
+    let key = IdempotencyKey::parse("req-concurrent").expect("key");
+    let s = stream("idem-race");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (store, key, s) = (store.clone(), key.clone(), s.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .append(&s, ExpectedVersion::Any, names(1), Some(&key))
+                .await
+        }));
+    }
+    let mut fresh = 0;
+    for t in tasks {
+        let r = t.await.expect("task").expect("append or duplicate");
+        if !r.duplicate {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1);
+    assert_eq!(store.read_stream(&s, 1).await.expect("read").len(), 1);
+}
+
+/// Concurrent writers on one stream: with an exact expected version one wins and the others
+/// conflict; with `Any` all succeed with distinct versions.
+pub async fn concurrent_writers_never_overwrite(store: Store) {
+    let s = stream("race");
+    store
+        .append(&s, ExpectedVersion::NoStream, names(1), None)
+        .await
+        .expect("append");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (store, s) = (store.clone(), s.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .append(
+                    &s,
+                    ExpectedVersion::Exact(1),
+                    vec![renamed(&format!("w{i}"))],
+                    None,
+                )
+                .await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => won += 1,
+            Err(e) => assert!(e.is_conflict(), "{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(store.read_stream(&s, 1).await.expect("read").len(), 2);
+
+    let s = stream("race-any");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (store, s) = (store.clone(), s.clone());
+        tasks.push(tokio::spawn(async move {
+            store.append(&s, ExpectedVersion::Any, names(2), None).await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task").expect("any never conflicts");
+    }
+    let versions: Vec<u64> = store
+        .read_stream(&s, 1)
+        .await
+        .expect("read")
+        .iter()
+        .map(|e| e.version)
+        .collect();
+    assert_eq!(versions, (1..=16).collect::<Vec<_>>());
+    assert_eq!(
+        store.verify().await.expect("verify"),
+        VerifyReport::Ok { events: 18 }
+    );
+}
+
+/// A subscription catches up on history, then follows new events as they are committed.
+pub async fn subscription_catches_up_then_follows(store: Store) {
+    store
+        .append(&stream("s1"), ExpectedVersion::Any, names(5), None)
+        .await
+        .expect("append");
+    let mut sub = Subscription::new(store.clone(), 0).with_page_size(2);
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(sub.next().await.expect("next").position);
+    }
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..3 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                store
+                    .append(
+                        &stream(&format!("live{i}")),
+                        ExpectedVersion::NoStream,
+                        names(2),
+                        None,
+                    )
+                    .await
+                    .expect("append");
+            }
+        })
+    };
+    for _ in 0..6 {
+        let e = tokio::time::timeout(Duration::from_secs(5), sub.next())
+            .await
+            .expect("a live event within 5 s")
+            .expect("next");
+        seen.push(e.position);
+    }
+    writer.await.expect("writer");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(seen.len(), 11);
+    assert_eq!(sub.position(), *seen.last().unwrap_or(&0));
+    let last = *seen.last().unwrap_or(&0);
+    let all: HashSet<u64> = read_until(&store, 100, last)
+        .await
+        .iter()
+        .map(|e| e.position)
+        .collect();
+    assert_eq!(all, seen.iter().copied().collect());
+}
+
+/// `verify` walks every chain and counts the events.
+pub async fn verify_counts_intact_chains(store: Store) {
+    assert_eq!(
+        store.verify().await.expect("verify"),
+        VerifyReport::Ok { events: 0 }
+    );
+    for s in ["v1", "v2", "v3"] {
+        store
+            .append(&stream(s), ExpectedVersion::Any, names(3), None)
+            .await
+            .expect("append");
+        store
+            .append(&stream(s), ExpectedVersion::Any, names(1), None)
+            .await
+            .expect("append");
+    }
+    assert_eq!(
+        store.verify().await.expect("verify"),
+        VerifyReport::Ok { events: 12 }
+    );
+    let events = store.read_stream(&stream("v2"), 1).await.expect("read");
+    let hashes: HashSet<_> = events.iter().map(|e| e.hash).collect();
+    assert_eq!(hashes.len(), 4, "every event has its own hash");
+}

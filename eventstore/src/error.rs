@@ -1,0 +1,36 @@
+//! The store's one error type. Messages never contain payloads: they may hold personal data.
+
+use crate::model::StreamId;
+use domain::PayloadError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("concurrency conflict on {stream}: expected {expected}, current version is {current}")]
+    Conflict {
+        stream: StreamId,
+        expected: String,
+        current: u64,
+    },
+    #[error("the idempotency key was already used for a different stream")]
+    IdempotencyKeyReused,
+    #[error("idempotency key must be 1-200 visible ASCII characters")]
+    InvalidIdempotencyKey,
+    #[error("invalid stream: {0}")]
+    InvalidStream(String),
+    #[error("invalid event: {0}")]
+    InvalidEvent(#[from] PayloadError),
+    #[error("an append needs at least one and at most {max} events")]
+    BatchSize { max: usize },
+    #[error("stored event at position {position} cannot be read: {reason}")]
+    Corrupt { position: u64, reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+}

@@ -1,0 +1,83 @@
+//! The append-only event store: every form edit, judgment, review result, account change and
+//! approval of the registry is an event here. One trait, [`EventStore`], and two backends that
+//! pass one conformance suite: PostgreSQL (production) and SQLite (the embedded default).
+//!
+//! Guarantees, on both backends:
+//! - an append is atomic and checks the expected version of its stream;
+//! - a reader that follows global positions never skips a committed event (see `postgres.rs`
+//!   for how, on a database where transactions commit out of order);
+//! - the events table rejects UPDATE, DELETE and TRUNCATE in the database itself;
+//! - each event is SHA-256 chained to its predecessor in the stream (see `hash.rs`);
+//! - an idempotency key makes a retried append append nothing;
+//! - payloads are validated against the event catalog before they are written and upcast to
+//!   the current schema version when they are read.
+
+pub mod conformance;
+mod connect;
+pub mod error;
+pub mod hash;
+pub mod model;
+pub mod postgres;
+mod row;
+pub mod sqlite;
+pub mod subscription;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+pub use connect::{open, Backend, OpenError, OpenOptions};
+pub use error::StoreError;
+pub use model::{
+    AppendResult, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, RecordedEvent, StreamId,
+    VerifyReport,
+};
+pub use subscription::Subscription;
+
+/// Most events one append may carry: a bulk import batches its rows below this.
+pub const MAX_EVENTS_PER_APPEND: usize = 10_000;
+
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Appends `events` to `stream` atomically if the stream is at `expected`. With an
+    /// idempotency key that was used before, appends nothing and returns the first result
+    /// (`duplicate: true`).
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<AppendResult, StoreError>;
+
+    /// The events of one stream from `from_version` (1-based, inclusive), in order.
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events after global position `after`, in global order. Never returns an
+    /// event while an event with a lower position may still be committed.
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The highest global position a reader may see now (0 for an empty store).
+    async fn last_position(&self) -> Result<u64, StoreError>;
+
+    /// The result of the append that used `key`, if any.
+    async fn idempotent_result(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(StreamId, AppendResult)>, StoreError>;
+
+    /// Recomputes every stream's hash chain; reports the first broken link in stream order.
+    async fn verify(&self) -> Result<VerifyReport, StoreError>;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A signal carrying the highest position known to be committed; it changes when new
+    /// events may be readable. Subscriptions wait on it instead of polling hard.
+    fn signal(&self) -> watch::Receiver<u64>;
+}

@@ -1,0 +1,191 @@
+//! The shapes that go into and come out of the store: stream ids, expected versions, metadata,
+//! new events, recorded events and append results.
+
+use chrono::{DateTime, Utc};
+use domain::{DomainEvent, PayloadError, Program, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+
+/// A stream: one aggregate instance, named by its type (`institution`, `form`, …) and its id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StreamId {
+    pub stream_type: String,
+    pub id: String,
+}
+
+impl StreamId {
+    /// A stream type is lower-case ASCII letters, digits and `_` (it becomes part of NATS
+    /// subjects); an id is 1–200 printable characters without `/`-free restrictions beyond that.
+    pub fn new(stream_type: &str, id: &str) -> Result<Self, StoreError> {
+        let type_ok = !stream_type.is_empty()
+            && stream_type.len() <= 64
+            && stream_type
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !type_ok {
+            return Err(StoreError::InvalidStream(
+                "stream type must be 1-64 characters of a-z, 0-9 and _".into(),
+            ));
+        }
+        if id.is_empty() || id.chars().count() > 200 || id.chars().any(char::is_control) {
+            return Err(StoreError::InvalidStream(
+                "stream id must be 1-200 printable characters".into(),
+            ));
+        }
+        Ok(StreamId {
+            stream_type: stream_type.to_owned(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.stream_type, self.id)
+    }
+}
+
+/// What the writer believes about the stream it appends to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream's last event must have exactly this version (1-based).
+    Exact(u64),
+    /// Append whatever the stream's version is.
+    Any,
+}
+
+/// Who did it and why: carried by every event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The account id of the actor (`system` for the registry itself).
+    pub actor: String,
+    pub role: Role,
+    /// The program the actor worked in; `None` for program-independent actors (operator
+    /// masters, the system).
+    pub program: Option<Program>,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    /// Why the change was made; mandatory for corrections after submission.
+    pub reason: Option<String>,
+}
+
+impl Metadata {
+    pub fn new(actor: impl Into<String>, role: Role, program: Option<Program>) -> Self {
+        Metadata {
+            actor: actor.into(),
+            role,
+            program,
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            reason: None,
+        }
+    }
+
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+/// An event about to be appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub payload: Value,
+    pub metadata: Metadata,
+}
+
+impl NewEvent {
+    /// Builds a new event from a domain event; the event id is a fresh UUID v7.
+    pub fn from_domain<E: DomainEvent>(
+        event: &E,
+        metadata: Metadata,
+    ) -> Result<Self, PayloadError> {
+        let (event_type, schema_version, payload) = event.to_payload()?;
+        Ok(NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type,
+            schema_version,
+            payload,
+            metadata,
+        })
+    }
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    pub event_id: Uuid,
+    pub stream: StreamId,
+    /// 1-based position within the stream.
+    pub version: u64,
+    /// Position in the store's global order; gaps are possible (rolled-back appends),
+    /// reordering is not.
+    pub position: u64,
+    pub event_type: String,
+    /// The schema version of `payload` after upcasting (the current one for known types).
+    pub schema_version: u32,
+    pub payload: Value,
+    pub metadata: Metadata,
+    pub recorded_at: DateTime<Utc>,
+    /// SHA-256 chained to the previous event of the stream.
+    pub hash: [u8; 32],
+}
+
+impl RecordedEvent {
+    /// Decodes the payload into the aggregate's event type.
+    pub fn decode<E: DomainEvent>(&self) -> Result<E, PayloadError> {
+        E::from_payload(&self.event_type, &self.payload)
+    }
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendResult {
+    /// Version of the first and last event appended.
+    pub first_version: u64,
+    pub last_version: u64,
+    /// Global positions of the first and last event appended.
+    pub first_position: u64,
+    pub last_position: u64,
+    /// True when the idempotency key had been used already and nothing was appended: the
+    /// fields above are those of the first append.
+    pub duplicate: bool,
+}
+
+/// A client-chosen key that makes a retried command append nothing twice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
+        if s.is_empty() || s.len() > 200 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(StoreError::InvalidIdempotencyKey);
+        }
+        Ok(IdempotencyKey(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyReport {
+    Ok {
+        events: u64,
+    },
+    Broken {
+        stream: StreamId,
+        version: u64,
+        reason: String,
+    },
+}

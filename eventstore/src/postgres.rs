@@ -1,0 +1,486 @@
+//! The PostgreSQL backend (production).
+//!
+//! Global order without skips: positions come from `nanbyo_reserve_positions` (see the
+//! migration), which makes position order equal transaction-id order; readers return only
+//! events whose transaction id is below `pg_snapshot_xmin(pg_current_snapshot())`, i.e. of
+//! transactions that have all ended. Together: when a reader returns position p, every
+//! position below p belongs to a transaction that has already committed (and is returned too)
+//! or rolled back (and left a gap that nobody waits for). An append is one statement, so it is
+//! atomic without an explicit transaction and costs one round trip when the stream head is
+//! cached.
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use async_trait::async_trait;
+use domain::EventCatalog;
+use futures::TryStreamExt;
+use lru::LruCache;
+use sqlx::postgres::{PgConnection, PgListener, PgPool, PgRow};
+use sqlx::Row;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::error::StoreError;
+use crate::hash::GENESIS;
+use crate::model::{
+    AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
+};
+use crate::row::{encode, now_micros, ChainVerifier, RawEvent};
+use crate::{Backend, EventStore};
+
+const CHANNEL: &str = "nanbyo_events";
+
+/// How many (stream, version) → hash entries are kept to skip the head lookup of an append.
+const HEAD_CACHE: usize = 100_000;
+
+pub struct PgStore {
+    pool: PgPool,
+    catalog: Arc<EventCatalog>,
+    /// (stream, version) → hash of that event. Events are immutable, so an entry is never
+    /// stale; it may only be missing.
+    heads: Mutex<LruCache<(StreamId, u64), [u8; 32]>>,
+    signal: watch::Sender<u64>,
+    listener: OnceLock<JoinHandle<()>>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(task) = self.listener.get() {
+            task.abort();
+        }
+    }
+}
+
+const SELECT_EVENT: &str = "SELECT global_position, event_id, stream_type, stream_id, version, \
+     event_type, schema_version, payload::text, metadata::text, recorded_at, hash FROM events";
+
+fn raw(row: &PgRow) -> Result<RawEvent, sqlx::Error> {
+    let recorded_at: chrono::DateTime<chrono::Utc> = row.try_get(9)?;
+    Ok(RawEvent {
+        position: row.try_get(0)?,
+        event_id: row.try_get(1)?,
+        stream_type: row.try_get(2)?,
+        stream_id: row.try_get(3)?,
+        version: row.try_get(4)?,
+        event_type: row.try_get(5)?,
+        schema_version: row.try_get(6)?,
+        payload: row.try_get(7)?,
+        metadata: row.try_get(8)?,
+        recorded_at_micros: recorded_at.timestamp_micros(),
+        hash: row.try_get(10)?,
+    })
+}
+
+fn constraint(e: &sqlx::Error) -> Option<&str> {
+    e.as_database_error().and_then(|d| d.constraint())
+}
+
+impl PgStore {
+    pub fn new(pool: PgPool, catalog: Arc<EventCatalog>) -> Self {
+        PgStore {
+            pool,
+            catalog,
+            heads: Mutex::new(LruCache::new(
+                NonZeroUsize::new(HEAD_CACHE).unwrap_or(NonZeroUsize::MIN),
+            )),
+            signal: watch::Sender::new(0),
+            listener: OnceLock::new(),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+        sqlx::migrate!("../migrations/postgres").run(pool).await?;
+        Ok(())
+    }
+
+    async fn head(&self, stream: &StreamId) -> Result<(u64, [u8; 32]), StoreError> {
+        let row = sqlx::query(
+            "SELECT version, hash FROM events WHERE stream_type = $1 AND stream_id = $2 \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(&stream.stream_type)
+        .bind(&stream.id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok((0, GENESIS)),
+            Some(row) => {
+                let version: i64 = row.try_get(0)?;
+                let hash: Vec<u8> = row.try_get(1)?;
+                let hash = hash.try_into().map_err(|_| StoreError::Corrupt {
+                    position: 0,
+                    reason: format!("hash of {stream} v{version} is not 32 bytes"),
+                })?;
+                Ok((version as u64, hash))
+            }
+        }
+    }
+
+    fn cached(&self, stream: &StreamId, version: u64) -> Option<[u8; 32]> {
+        let mut heads = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        heads.get(&(stream.clone(), version)).copied()
+    }
+
+    fn remember(&self, stream: &StreamId, version: u64, hash: [u8; 32]) {
+        let mut heads = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        heads.put((stream.clone(), version), hash);
+    }
+
+    /// Appends inside a transaction the caller controls, so that other writes can commit
+    /// or roll back together with the events. The append must be the transaction's first write
+    /// (the database refuses it otherwise: see `nanbyo_reserve_positions`), and readers wait
+    /// for the transaction to end, so keep it short.
+    pub async fn append_in_transaction(
+        &self,
+        tx: &mut PgConnection,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<AppendResult, StoreError> {
+        self.append_on(tx, true, stream, expected, events, idempotency_key)
+            .await
+    }
+
+    async fn append_on(
+        &self,
+        conn: &mut PgConnection,
+        in_transaction: bool,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<AppendResult, StoreError> {
+        let encoded = encode(&self.catalog, events)?;
+        if let Some(key) = idempotency_key {
+            if let Some(first) = replay(self, stream, key).await? {
+                return Ok(first);
+            }
+        }
+        // `Any` retries when another writer takes the next version first; the others report
+        // the conflict to the caller.
+        for _attempt in 0..100 {
+            let (version, previous) = match expected {
+                ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (0, GENESIS),
+                ExpectedVersion::Exact(v) => {
+                    match self.cached(stream, v).filter(|_| !in_transaction) {
+                        Some(hash) => (v, hash),
+                        None => {
+                            let (current, hash) = self.head(stream).await?;
+                            if current != v {
+                                return Err(conflict(stream, expected, current));
+                            }
+                            (current, hash)
+                        }
+                    }
+                }
+                ExpectedVersion::Any => self.head(stream).await?,
+            };
+            let recorded_at = now_micros();
+            let prepared = encoded.chain(stream, version, previous, recorded_at);
+            let n = prepared.len();
+            let first_version = version + 1;
+            let last_version = version + n as u64;
+            let last_hash = prepared[n - 1].hash;
+            let mut ids = Vec::with_capacity(n);
+            let mut versions = Vec::with_capacity(n);
+            let mut types = Vec::with_capacity(n);
+            let mut schema_versions = Vec::with_capacity(n);
+            let mut payloads = Vec::with_capacity(n);
+            let mut metadata = Vec::with_capacity(n);
+            let mut hashes = Vec::with_capacity(n);
+            for p in prepared {
+                ids.push(p.event_id);
+                versions.push(p.version as i64);
+                types.push(p.event_type);
+                schema_versions.push(p.schema_version as i32);
+                payloads.push(p.payload);
+                metadata.push(p.metadata);
+                hashes.push(p.hash.to_vec());
+            }
+            let recorded_at = crate::row::micros_to_time(recorded_at);
+            let result = sqlx::query(APPEND)
+                .bind(n as i32)
+                .bind(&stream.stream_type)
+                .bind(&stream.id)
+                .bind(recorded_at)
+                .bind(&ids)
+                .bind(&versions)
+                .bind(&types)
+                .bind(&schema_versions)
+                .bind(&payloads)
+                .bind(&metadata)
+                .bind(&hashes)
+                .bind(idempotency_key.map(IdempotencyKey::as_str))
+                .bind(first_version as i64)
+                .bind(last_version as i64)
+                .fetch_one(&mut *conn)
+                .await;
+            match result {
+                Ok(row) => {
+                    let first_position: i64 = row.try_get(0)?;
+                    let last_position: i64 = row.try_get(1)?;
+                    // Inside a caller's transaction the event may still be rolled back: only
+                    // remember heads that are committed.
+                    if !in_transaction {
+                        self.remember(stream, last_version, last_hash);
+                    }
+                    return Ok(AppendResult {
+                        first_version,
+                        last_version,
+                        first_position: first_position as u64,
+                        last_position: last_position as u64,
+                        duplicate: false,
+                    });
+                }
+                Err(e) if constraint(&e) == Some("events_stream_version_unique") => {
+                    if expected == ExpectedVersion::Any {
+                        continue;
+                    }
+                    let (current, _) = self.head(stream).await?;
+                    return Err(conflict(stream, expected, current));
+                }
+                Err(e) if constraint(&e) == Some("idempotency_keys_pkey") => {
+                    // A concurrent retry with the same key won the race.
+                    if let Some(key) = idempotency_key {
+                        if let Some(first) = replay(self, stream, key).await? {
+                            return Ok(first);
+                        }
+                    }
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let (current, _) = self.head(stream).await?;
+        Err(conflict(stream, expected, current))
+    }
+
+    fn start_listener(&self) -> JoinHandle<()> {
+        let pool = self.pool.clone();
+        let signal = self.signal.clone();
+        tokio::spawn(async move {
+            loop {
+                let mut listener = match PgListener::connect_with(&pool).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event notification listener cannot connect; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+                // Notifications sent while we were not listening are lost: wake everyone so they
+                // read once; subscriptions also poll as a safety net.
+                signal.send_modify(|_| {});
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(n)) => {
+                            let p: u64 = n.payload().parse().unwrap_or(0);
+                            signal.send_if_modified(|v| {
+                                if p > *v {
+                                    *v = p;
+                                    true
+                                } else {
+                                    false
+                                }
+                            });
+                        }
+                        Ok(None) => {
+                            tracing::warn!("event notification connection lost; reconnecting");
+                            signal.send_modify(|_| {});
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event notification listener failed; reconnecting");
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The whole append as one statement: reserve positions (first write, see the migration),
+/// insert the events, remember the idempotency key, notify listeners on commit.
+const APPEND: &str = r#"
+WITH reserved AS MATERIALIZED (
+    SELECT nanbyo_reserve_positions($1) AS first
+),
+inserted AS (
+    INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
+                        schema_version, payload, metadata, recorded_at, hash)
+    SELECT reserved.first + e.ord - 1, e.event_id, $2, $3, e.version, e.event_type,
+           e.schema_version, e.payload::json, e.metadata::json, $4, e.hash
+    FROM reserved,
+         unnest($5::uuid[], $6::int8[], $7::text[], $8::int4[], $9::text[], $10::text[], $11::bytea[])
+             WITH ORDINALITY AS e(event_id, version, event_type, schema_version, payload, metadata, hash, ord)
+    RETURNING global_position, version
+),
+summary AS MATERIALIZED (
+    SELECT min(global_position) AS first_position, max(global_position) AS last_position
+    FROM inserted
+),
+remembered AS (
+    INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
+                                  first_position, last_position)
+    SELECT $12, $2, $3, $13, $14, first_position, last_position
+    FROM summary WHERE $12::text IS NOT NULL
+),
+notified AS MATERIALIZED (
+    SELECT pg_notify('nanbyo_events', last_position::text) FROM summary
+)
+SELECT first_position, last_position FROM summary, notified
+"#;
+
+#[async_trait]
+impl EventStore for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<AppendResult, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.append_on(&mut conn, false, stream, expected, events, idempotency_key)
+            .await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "{SELECT_EVENT} WHERE stream_type = $1 AND stream_id = $2 AND version >= $3 ORDER BY version"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&stream.stream_type)
+            .bind(&stream.id)
+            .bind(from_version as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| raw(r)?.into_recorded(&self.catalog))
+            .collect::<Result<_, _>>()
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        // Only events of transactions older than the oldest one still running: see the module
+        // comment. A plain `global_position > $1` would skip events of slow transactions.
+        let sql = format!(
+            "{SELECT_EVENT} WHERE global_position > $1 \
+             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+             ORDER BY global_position LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after as i64)
+            .bind(limit.min(100_000) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| raw(r)?.into_recorded(&self.catalog))
+            .collect::<Result<_, _>>()
+    }
+
+    async fn last_position(&self) -> Result<u64, StoreError> {
+        let p: Option<i64> = sqlx::query_scalar(
+            "SELECT max(global_position) FROM events \
+             WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(p.unwrap_or(0) as u64)
+    }
+
+    async fn idempotent_result(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(StreamId, AppendResult)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT stream_type, stream_id, first_version, last_version, first_position, \
+             last_position FROM idempotency_keys WHERE key = $1",
+        )
+        .bind(key.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let stream = StreamId {
+            stream_type: row.try_get(0)?,
+            id: row.try_get(1)?,
+        };
+        let get = |i: usize| -> Result<u64, sqlx::Error> { Ok(row.try_get::<i64, _>(i)? as u64) };
+        Ok(Some((
+            stream,
+            AppendResult {
+                first_version: get(2)?,
+                last_version: get(3)?,
+                first_position: get(4)?,
+                last_position: get(5)?,
+                duplicate: true,
+            },
+        )))
+    }
+
+    async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let sql = format!("{SELECT_EVENT} ORDER BY stream_type, stream_id, version");
+        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut verifier = ChainVerifier::default();
+        while let Some(row) = rows.try_next().await? {
+            if let Some(broken) = verifier.check(&raw(&row)?) {
+                return Ok(broken);
+            }
+        }
+        Ok(verifier.finish())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    fn signal(&self) -> watch::Receiver<u64> {
+        self.listener.get_or_init(|| self.start_listener());
+        self.signal.subscribe()
+    }
+}
+
+pub(crate) fn conflict(stream: &StreamId, expected: ExpectedVersion, current: u64) -> StoreError {
+    StoreError::Conflict {
+        stream: stream.clone(),
+        expected: match expected {
+            ExpectedVersion::NoStream => "no stream".into(),
+            ExpectedVersion::Exact(v) => format!("version {v}"),
+            ExpectedVersion::Any => "any version".into(),
+        },
+        current,
+    }
+}
+
+/// The first result for `key`, if it was used: for the same stream a duplicate, for another
+/// stream an error (a client reusing keys across commands would otherwise lose a command).
+pub(crate) async fn replay(
+    store: &dyn EventStore,
+    stream: &StreamId,
+    key: &IdempotencyKey,
+) -> Result<Option<AppendResult>, StoreError> {
+    match store.idempotent_result(key).await? {
+        None => Ok(None),
+        Some((s, _)) if s != *stream => Err(StoreError::IdempotencyKeyReused),
+        Some((_, first)) => Ok(Some(first)),
+    }
+}

@@ -1,0 +1,282 @@
+//! The SQLite backend: the embedded default, so the service runs with nothing installed.
+//!
+//! SQLite allows one writer at a time. Appends go through a one-connection writer pool and
+//! `BEGIN IMMEDIATE` (which also serialises writers of other processes), take their positions
+//! as `max + 1` inside that transaction, and therefore commit in position order: a reader that
+//! follows positions cannot skip an event. Readers use their own pool and, in WAL mode, never
+//! block the writer. After a commit the writer raises an in-process signal for subscribers;
+//! other processes' appends are found by the subscribers' safety poll.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use domain::EventCatalog;
+use futures::TryStreamExt;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::Row;
+use tokio::sync::watch;
+
+use crate::error::StoreError;
+use crate::hash::GENESIS;
+use crate::model::{
+    AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
+};
+use crate::postgres::conflict;
+use crate::row::{encode, now_micros, ChainVerifier, RawEvent};
+use crate::{Backend, EventStore};
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    catalog: Arc<EventCatalog>,
+    signal: watch::Sender<u64>,
+}
+
+const SELECT_EVENT: &str = "SELECT global_position, event_id, stream_type, stream_id, version, \
+     event_type, schema_version, payload, metadata, recorded_at, hash FROM events";
+
+fn raw(row: &SqliteRow) -> Result<RawEvent, sqlx::Error> {
+    Ok(RawEvent {
+        position: row.try_get(0)?,
+        event_id: row.try_get(1)?,
+        stream_type: row.try_get(2)?,
+        stream_id: row.try_get(3)?,
+        version: row.try_get(4)?,
+        event_type: row.try_get(5)?,
+        schema_version: row.try_get(6)?,
+        payload: row.try_get(7)?,
+        metadata: row.try_get(8)?,
+        recorded_at_micros: row.try_get(9)?,
+        hash: row.try_get(10)?,
+    })
+}
+
+impl SqliteStore {
+    /// `writer` must have exactly one connection; `reader` may have several.
+    pub fn new(writer: SqlitePool, reader: SqlitePool, catalog: Arc<EventCatalog>) -> Self {
+        SqliteStore {
+            writer,
+            reader,
+            catalog,
+            signal: watch::Sender::new(0),
+        }
+    }
+
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+        sqlx::migrate!("../migrations/sqlite").run(pool).await?;
+        Ok(())
+    }
+
+    async fn idempotent_in(
+        conn: &mut sqlx::SqliteConnection,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(StreamId, AppendResult)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT stream_type, stream_id, first_version, last_version, first_position, \
+             last_position FROM idempotency_keys WHERE key = ?1",
+        )
+        .bind(key.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let get = |i: usize| -> Result<u64, sqlx::Error> { Ok(row.try_get::<i64, _>(i)? as u64) };
+        Ok(Some((
+            StreamId {
+                stream_type: row.try_get(0)?,
+                id: row.try_get(1)?,
+            },
+            AppendResult {
+                first_version: get(2)?,
+                last_version: get(3)?,
+                first_position: get(4)?,
+                last_position: get(5)?,
+                duplicate: true,
+            },
+        )))
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<AppendResult, StoreError> {
+        let encoded = encode(&self.catalog, events)?;
+        // Dropping `tx` before commit (an error, a cancelled request) rolls everything back.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(key) = idempotency_key {
+            match Self::idempotent_in(&mut tx, key).await? {
+                Some((s, _)) if s != *stream => return Err(StoreError::IdempotencyKeyReused),
+                Some((_, first)) => return Ok(first),
+                None => {}
+            }
+        }
+        let head = sqlx::query(
+            "SELECT version, hash FROM events WHERE stream_type = ?1 AND stream_id = ?2 \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(&stream.stream_type)
+        .bind(&stream.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (current, previous) = match head {
+            None => (0u64, GENESIS),
+            Some(row) => {
+                let v: i64 = row.try_get(0)?;
+                let h: Vec<u8> = row.try_get(1)?;
+                let h: [u8; 32] = h.try_into().map_err(|_| StoreError::Corrupt {
+                    position: 0,
+                    reason: format!("hash of {stream} v{v} is not 32 bytes"),
+                })?;
+                (v as u64, h)
+            }
+        };
+        let ok = match expected {
+            ExpectedVersion::NoStream => current == 0,
+            ExpectedVersion::Exact(v) => current == v,
+            ExpectedVersion::Any => true,
+        };
+        if !ok {
+            return Err(conflict(stream, expected, current));
+        }
+        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+            .fetch_one(&mut *tx)
+            .await?;
+        let recorded_at = now_micros();
+        let prepared = encoded.chain(stream, current, previous, recorded_at);
+        let n = prepared.len() as i64;
+        for (i, p) in prepared.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO events (global_position, event_id, stream_type, stream_id, version, \
+                 event_type, schema_version, payload, metadata, recorded_at, hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .bind(last + 1 + i as i64)
+            .bind(p.event_id)
+            .bind(&stream.stream_type)
+            .bind(&stream.id)
+            .bind(p.version as i64)
+            .bind(&p.event_type)
+            .bind(p.schema_version as i64)
+            .bind(&p.payload)
+            .bind(&p.metadata)
+            .bind(recorded_at)
+            .bind(&p.hash[..])
+            .execute(&mut *tx)
+            .await?;
+        }
+        let result = AppendResult {
+            first_version: current + 1,
+            last_version: current + n as u64,
+            first_position: (last + 1) as u64,
+            last_position: (last + n) as u64,
+            duplicate: false,
+        };
+        if let Some(key) = idempotency_key {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, \
+                 last_version, first_position, last_position, recorded_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .bind(key.as_str())
+            .bind(&stream.stream_type)
+            .bind(&stream.id)
+            .bind(result.first_version as i64)
+            .bind(result.last_version as i64)
+            .bind(result.first_position as i64)
+            .bind(result.last_position as i64)
+            .bind(recorded_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.signal.send_if_modified(|v| {
+            let moved = result.last_position > *v;
+            if moved {
+                *v = result.last_position;
+            }
+            moved
+        });
+        Ok(result)
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "{SELECT_EVENT} WHERE stream_type = ?1 AND stream_id = ?2 AND version >= ?3 ORDER BY version"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(&stream.stream_type)
+            .bind(&stream.id)
+            .bind(from_version as i64)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| raw(r)?.into_recorded(&self.catalog))
+            .collect::<Result<_, _>>()
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql =
+            format!("{SELECT_EVENT} WHERE global_position > ?1 ORDER BY global_position LIMIT ?2");
+        let rows = sqlx::query(&sql)
+            .bind(after as i64)
+            .bind(limit.min(100_000) as i64)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| raw(r)?.into_recorded(&self.catalog))
+            .collect::<Result<_, _>>()
+    }
+
+    async fn last_position(&self) -> Result<u64, StoreError> {
+        let p: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(p as u64)
+    }
+
+    async fn idempotent_result(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(StreamId, AppendResult)>, StoreError> {
+        let mut conn = self.reader.acquire().await?;
+        Self::idempotent_in(&mut conn, key).await
+    }
+
+    async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let sql = format!("{SELECT_EVENT} ORDER BY stream_type, stream_id, version");
+        let mut rows = sqlx::query(&sql).fetch(&self.reader);
+        let mut verifier = ChainVerifier::default();
+        while let Some(row) = rows.try_next().await? {
+            if let Some(broken) = verifier.check(&raw(&row)?) {
+                return Ok(broken);
+            }
+        }
+        Ok(verifier.finish())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    fn signal(&self) -> watch::Receiver<u64> {
+        self.signal.subscribe()
+    }
+}
