@@ -1,1 +1,9 @@
-//! placeholder
+//! The `nanbyo` binary's library: configuration, telemetry, the HTTP application, the CLI
+//! subcommands and the benchmarks. `main.rs` only wires these together.
+
+pub mod bench;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

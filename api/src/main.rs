@@ -1,1 +1,64 @@
-fn main() {}
+//! `nanbyo`: config → telemetry → database → migrations → router → serve, or one of the
+//! operator subcommands. Startup failures end the process with one line and exit code 2.
+
+use std::process::ExitCode;
+
+use api::config::{BenchCommand, Cli, Command};
+use api::startup;
+use clap::Parser;
+use eventstore::VerifyReport;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    api::telemetry::init(cli.log_format);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nanbyo: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
+    let url = cli.database_url();
+    match cli.command {
+        Command::Serve(args) => {
+            let store = startup::open_store(&url, true).await?;
+            let app = startup::Application::bind(&args, store).await?;
+            app.run_until_stopped(startup::shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = startup::open_store(&url, true).await?;
+            println!("migrated ({})", store.backend().as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify => {
+            let store = startup::open_store(&url, false).await?;
+            match store.verify().await.map_err(startup::StartupError::Store)? {
+                VerifyReport::Ok { events } => {
+                    println!("ok {events} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                VerifyReport::Broken {
+                    stream,
+                    version,
+                    reason,
+                } => {
+                    println!("broken: stream {stream} version {version}: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Bench {
+            what: BenchCommand::Store(args),
+        } => {
+            api::bench::store::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -31,6 +31,10 @@ use crate::{Backend, EventStore};
 
 const CHANNEL: &str = "nanbyo_events";
 
+/// The shortest time between two NOTIFYs of one process: what a subscriber in another process
+/// may wait at most beyond the commit, traded for not notifying on every append.
+const NOTIFY_INTERVAL: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// How many (stream, version) → hash entries are kept to skip the head lookup of an append.
 const HEAD_CACHE: usize = 100_000;
 
@@ -40,13 +44,20 @@ pub struct PgStore {
     /// (stream, version) → hash of that event. Events are immutable, so an entry is never
     /// stale; it may only be missing.
     heads: Mutex<LruCache<(StreamId, u64), [u8; 32]>>,
+    /// Highest position known committed, from this process's appends and from NOTIFY.
     signal: watch::Sender<u64>,
     listener: OnceLock<JoinHandle<()>>,
+    /// Highest position this process appended and has not yet announced with NOTIFY.
+    announce: watch::Sender<u64>,
+    notifier: OnceLock<JoinHandle<()>>,
 }
 
 impl Drop for PgStore {
     fn drop(&mut self) {
-        if let Some(task) = self.listener.get() {
+        for task in [self.listener.get(), self.notifier.get()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
     }
@@ -55,7 +66,7 @@ impl Drop for PgStore {
 const SELECT_EVENT: &str = "SELECT global_position, event_id, stream_type, stream_id, version, \
      event_type, schema_version, payload::text, metadata::text, recorded_at, hash FROM events";
 
-fn raw(row: &PgRow) -> Result<RawEvent, sqlx::Error> {
+fn raw(row: &PgRow) -> Result<RawEvent<'_>, sqlx::Error> {
     let recorded_at: chrono::DateTime<chrono::Utc> = row.try_get(9)?;
     Ok(RawEvent {
         position: row.try_get(0)?,
@@ -86,6 +97,8 @@ impl PgStore {
             )),
             signal: watch::Sender::new(0),
             listener: OnceLock::new(),
+            announce: watch::Sender::new(0),
+            notifier: OnceLock::new(),
         }
     }
 
@@ -187,40 +200,61 @@ impl PgStore {
             let first_version = version + 1;
             let last_version = version + n as u64;
             let last_hash = prepared[n - 1].hash;
-            let mut ids = Vec::with_capacity(n);
-            let mut versions = Vec::with_capacity(n);
-            let mut types = Vec::with_capacity(n);
-            let mut schema_versions = Vec::with_capacity(n);
-            let mut payloads = Vec::with_capacity(n);
-            let mut metadata = Vec::with_capacity(n);
-            let mut hashes = Vec::with_capacity(n);
-            for p in prepared {
-                ids.push(p.event_id);
-                versions.push(p.version as i64);
-                types.push(p.event_type);
-                schema_versions.push(p.schema_version as i32);
-                payloads.push(p.payload);
-                metadata.push(p.metadata);
-                hashes.push(p.hash.to_vec());
-            }
             let recorded_at = crate::row::micros_to_time(recorded_at);
-            let result = sqlx::query(APPEND)
-                .bind(n as i32)
-                .bind(&stream.stream_type)
-                .bind(&stream.id)
-                .bind(recorded_at)
-                .bind(&ids)
-                .bind(&versions)
-                .bind(&types)
-                .bind(&schema_versions)
-                .bind(&payloads)
-                .bind(&metadata)
-                .bind(&hashes)
-                .bind(idempotency_key.map(IdempotencyKey::as_str))
-                .bind(first_version as i64)
-                .bind(last_version as i64)
-                .fetch_one(&mut *conn)
-                .await;
+            let shared = |sql| {
+                sqlx::query(sql)
+                    .bind(&stream.stream_type)
+                    .bind(&stream.id)
+                    .bind(recorded_at)
+                    .bind(idempotency_key.map(IdempotencyKey::as_str))
+                    .bind(first_version as i64)
+                    .bind(last_version as i64)
+            };
+            let query = if let [p] = prepared.as_slice() {
+                shared(APPEND_ONE)
+                    .bind(p.event_id)
+                    .bind(p.version as i64)
+                    .bind(&p.event_type)
+                    .bind(p.schema_version as i32)
+                    .bind(&p.payload)
+                    .bind(&p.metadata)
+                    .bind(&p.hash[..])
+            } else {
+                shared(APPEND)
+                    .bind(prepared.iter().map(|p| p.event_id).collect::<Vec<_>>())
+                    .bind(
+                        prepared
+                            .iter()
+                            .map(|p| p.version as i64)
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(
+                        prepared
+                            .iter()
+                            .map(|p| p.event_type.as_str())
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(
+                        prepared
+                            .iter()
+                            .map(|p| p.schema_version as i32)
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(
+                        prepared
+                            .iter()
+                            .map(|p| p.payload.as_str())
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(
+                        prepared
+                            .iter()
+                            .map(|p| p.metadata.as_str())
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(prepared.iter().map(|p| &p.hash[..]).collect::<Vec<_>>())
+            };
+            let result = query.fetch_one(&mut *conn).await;
             match result {
                 Ok(row) => {
                     let first_position: i64 = row.try_get(0)?;
@@ -229,6 +263,7 @@ impl PgStore {
                     // remember heads that are committed.
                     if !in_transaction {
                         self.remember(stream, last_version, last_hash);
+                        self.committed(last_position as u64);
                     }
                     return Ok(AppendResult {
                         first_version,
@@ -259,6 +294,50 @@ impl PgStore {
         }
         let (current, _) = self.head(stream).await?;
         Err(conflict(stream, expected, current))
+    }
+
+    /// After an append commits: wake this process's subscribers at once and have the notifier
+    /// tell other processes. Callers of `append_in_transaction` call it after their commit.
+    pub fn committed(&self, position: u64) {
+        let raise = |v: &mut u64| {
+            let moved = position > *v;
+            if moved {
+                *v = position;
+            }
+            moved
+        };
+        self.signal.send_if_modified(raise);
+        self.notifier.get_or_init(|| self.start_notifier());
+        self.announce.send_if_modified(raise);
+    }
+
+    /// NOTIFY is sent by this task, not by the append: a transaction that notifies takes a
+    /// database-wide lock at commit, which would serialise every append's commit (and fsync).
+    /// One notifier per process announces the highest position appended since its last
+    /// NOTIFY, at most once per `NOTIFY_INTERVAL`, so a burst of appends costs one
+    /// notification. Subscribers in this process do not wait for it: `committed` wakes them.
+    fn start_notifier(&self) -> JoinHandle<()> {
+        let pool = self.pool.clone();
+        let mut announce = self.announce.subscribe();
+        tokio::spawn(async move {
+            while announce.changed().await.is_ok() {
+                let position = *announce.borrow_and_update();
+                // The notification needs no durable commit of its own: skip the WAL flush.
+                if let Err(e) = sqlx::query(
+                    "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)",
+                )
+                .bind(CHANNEL)
+                .bind(position.to_string())
+                .execute(&pool)
+                .await
+                {
+                    // Subscribers elsewhere fall back to their safety poll.
+                    tracing::warn!(error = %e, "cannot announce new events");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                tokio::time::sleep(NOTIFY_INTERVAL).await;
+            }
+        })
     }
 
     fn start_listener(&self) -> JoinHandle<()> {
@@ -311,20 +390,21 @@ impl PgStore {
 }
 
 /// The whole append as one statement: reserve positions (first write, see the migration),
-/// insert the events, remember the idempotency key, notify listeners on commit.
+/// insert the events, remember the idempotency key. Parameters $1-$6 are shared with
+/// `APPEND_ONE`: stream type, stream id, recorded at, idempotency key, first and last version.
 const APPEND: &str = r#"
 WITH reserved AS MATERIALIZED (
-    SELECT nanbyo_reserve_positions($1) AS first
+    SELECT nanbyo_reserve_positions(cardinality($7::uuid[])) AS first
 ),
 inserted AS (
     INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
                         schema_version, payload, metadata, recorded_at, hash)
-    SELECT reserved.first + e.ord - 1, e.event_id, $2, $3, e.version, e.event_type,
-           e.schema_version, e.payload::json, e.metadata::json, $4, e.hash
+    SELECT reserved.first + e.ord - 1, e.event_id, $1, $2, e.version, e.event_type,
+           e.schema_version, e.payload::json, e.metadata::json, $3, e.hash
     FROM reserved,
-         unnest($5::uuid[], $6::int8[], $7::text[], $8::int4[], $9::text[], $10::text[], $11::bytea[])
+         unnest($7::uuid[], $8::int8[], $9::text[], $10::int4[], $11::text[], $12::text[], $13::bytea[])
              WITH ORDINALITY AS e(event_id, version, event_type, schema_version, payload, metadata, hash, ord)
-    RETURNING global_position, version
+    RETURNING global_position
 ),
 summary AS MATERIALIZED (
     SELECT min(global_position) AS first_position, max(global_position) AS last_position
@@ -333,13 +413,29 @@ summary AS MATERIALIZED (
 remembered AS (
     INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
                                   first_position, last_position)
-    SELECT $12, $2, $3, $13, $14, first_position, last_position
-    FROM summary WHERE $12::text IS NOT NULL
-),
-notified AS MATERIALIZED (
-    SELECT pg_notify('nanbyo_events', last_position::text) FROM summary
+    SELECT $4, $1, $2, $5, $6, first_position, last_position
+    FROM summary WHERE $4::text IS NOT NULL
 )
-SELECT first_position, last_position FROM summary, notified
+SELECT first_position, last_position FROM summary
+"#;
+
+/// The same for the most common case, one event: a plain INSERT … VALUES is cheaper for the
+/// server than unnesting arrays. The reserve call in VALUES is evaluated before the row is
+/// inserted, so it is still the transaction's first write.
+const APPEND_ONE: &str = r#"
+WITH inserted AS (
+    INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
+                        schema_version, payload, metadata, recorded_at, hash)
+    VALUES (nanbyo_reserve_positions(1), $7, $1, $2, $8, $9, $10, $11::json, $12::json, $3, $13)
+    RETURNING global_position
+),
+remembered AS (
+    INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
+                                  first_position, last_position)
+    SELECT $4, $1, $2, $5, $6, global_position, global_position
+    FROM inserted WHERE $4::text IS NOT NULL
+)
+SELECT global_position, global_position FROM inserted
 "#;
 
 #[async_trait]

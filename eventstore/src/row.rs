@@ -101,46 +101,45 @@ impl Encoded {
     }
 }
 
-/// A stored row as text, before upcasting.
-pub(crate) struct RawEvent {
+/// A stored row, borrowed from the database driver's buffer, before upcasting.
+pub(crate) struct RawEvent<'r> {
     pub position: i64,
     pub event_id: uuid::Uuid,
-    pub stream_type: String,
-    pub stream_id: String,
+    pub stream_type: &'r str,
+    pub stream_id: &'r str,
     pub version: i64,
-    pub event_type: String,
+    pub event_type: &'r str,
     pub schema_version: i32,
-    pub payload: String,
-    pub metadata: String,
+    pub payload: &'r str,
+    pub metadata: &'r str,
     pub recorded_at_micros: i64,
-    pub hash: Vec<u8>,
+    pub hash: &'r [u8],
 }
 
-impl RawEvent {
+impl RawEvent<'_> {
     pub fn into_recorded(self, catalog: &EventCatalog) -> Result<RecordedEvent, StoreError> {
         let position = self.position as u64;
         let corrupt = |reason: String| StoreError::Corrupt { position, reason };
         let payload: serde_json::Value =
-            serde_json::from_str(&self.payload).map_err(|e| corrupt(e.to_string()))?;
+            serde_json::from_str(self.payload).map_err(|e| corrupt(e.to_string()))?;
         let metadata: Metadata =
-            serde_json::from_str(&self.metadata).map_err(|e| corrupt(e.to_string()))?;
+            serde_json::from_str(self.metadata).map_err(|e| corrupt(e.to_string()))?;
         let (schema_version, payload) = catalog
-            .upcast(&self.event_type, self.schema_version as u32, payload)
+            .upcast(self.event_type, self.schema_version as u32, payload)
             .map_err(|e| corrupt(e.to_string()))?;
         let hash: [u8; 32] = self
             .hash
-            .as_slice()
             .try_into()
             .map_err(|_| corrupt("hash is not 32 bytes".into()))?;
         Ok(RecordedEvent {
             event_id: self.event_id,
             stream: StreamId {
-                stream_type: self.stream_type,
-                id: self.stream_id,
+                stream_type: self.stream_type.to_owned(),
+                id: self.stream_id.to_owned(),
             },
             version: self.version as u64,
             position,
-            event_type: self.event_type,
+            event_type: self.event_type.to_owned(),
             schema_version,
             payload,
             metadata,
@@ -161,21 +160,21 @@ pub(crate) struct ChainVerifier {
 
 impl ChainVerifier {
     /// Checks the next row; returns the broken link if this row breaks its chain.
-    pub fn check(&mut self, r: &RawEvent) -> Option<VerifyReport> {
+    pub fn check(&mut self, r: &RawEvent<'_>) -> Option<VerifyReport> {
         let same_stream = self
             .current
             .as_ref()
-            .is_some_and(|(t, i)| *t == r.stream_type && *i == r.stream_id);
+            .is_some_and(|(t, i)| t == r.stream_type && i == r.stream_id);
         if !same_stream {
-            self.current = Some((r.stream_type.clone(), r.stream_id.clone()));
+            self.current = Some((r.stream_type.to_owned(), r.stream_id.to_owned()));
             self.version = 0;
             self.previous = crate::hash::GENESIS;
         }
         let broken = |reason: &str| {
             Some(VerifyReport::Broken {
                 stream: StreamId {
-                    stream_type: r.stream_type.clone(),
-                    id: r.stream_id.clone(),
+                    stream_type: r.stream_type.to_owned(),
+                    id: r.stream_id.to_owned(),
                 },
                 version: r.version as u64,
                 reason: reason.to_owned(),
@@ -188,17 +187,17 @@ impl ChainVerifier {
             &self.previous,
             &HashInput {
                 event_id: r.event_id,
-                stream_type: &r.stream_type,
-                stream_id: &r.stream_id,
+                stream_type: r.stream_type,
+                stream_id: r.stream_id,
                 version: r.version as u64,
-                event_type: &r.event_type,
+                event_type: r.event_type,
                 schema_version: r.schema_version as u32,
-                payload_json: &r.payload,
-                metadata_json: &r.metadata,
+                payload_json: r.payload,
+                metadata_json: r.metadata,
                 recorded_at_micros: r.recorded_at_micros,
             },
         );
-        if r.hash.as_slice() != expected {
+        if r.hash != expected {
             return broken("hash does not match the event's content and its predecessor");
         }
         self.version += 1;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use domain::EventCatalog;
 use futures::TryStreamExt;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use tokio::sync::watch;
 
 use crate::error::StoreError;
@@ -35,7 +35,7 @@ pub struct SqliteStore {
 const SELECT_EVENT: &str = "SELECT global_position, event_id, stream_type, stream_id, version, \
      event_type, schema_version, payload, metadata, recorded_at, hash FROM events";
 
-fn raw(row: &SqliteRow) -> Result<RawEvent, sqlx::Error> {
+fn raw(row: &SqliteRow) -> Result<RawEvent<'_>, sqlx::Error> {
     Ok(RawEvent {
         position: row.try_get(0)?,
         event_id: row.try_get(1)?,
@@ -157,25 +157,26 @@ impl EventStore for SqliteStore {
         let recorded_at = now_micros();
         let prepared = encoded.chain(stream, current, previous, recorded_at);
         let n = prepared.len() as i64;
-        for (i, p) in prepared.iter().enumerate() {
-            sqlx::query(
+        // Multi-row INSERTs, 500 rows (5,500 parameters) at a time, below SQLite's limit.
+        for (c, chunk) in prepared.chunks(500).enumerate() {
+            let mut insert = QueryBuilder::new(
                 "INSERT INTO events (global_position, event_id, stream_type, stream_id, version, \
-                 event_type, schema_version, payload, metadata, recorded_at, hash) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
-            .bind(last + 1 + i as i64)
-            .bind(p.event_id)
-            .bind(&stream.stream_type)
-            .bind(&stream.id)
-            .bind(p.version as i64)
-            .bind(&p.event_type)
-            .bind(p.schema_version as i64)
-            .bind(&p.payload)
-            .bind(&p.metadata)
-            .bind(recorded_at)
-            .bind(&p.hash[..])
-            .execute(&mut *tx)
-            .await?;
+                 event_type, schema_version, payload, metadata, recorded_at, hash) ",
+            );
+            insert.push_values(chunk.iter().enumerate(), |mut row, (i, p)| {
+                row.push_bind(last + 1 + (c * 500 + i) as i64)
+                    .push_bind(p.event_id)
+                    .push_bind(&stream.stream_type)
+                    .push_bind(&stream.id)
+                    .push_bind(p.version as i64)
+                    .push_bind(&p.event_type)
+                    .push_bind(p.schema_version as i64)
+                    .push_bind(&p.payload)
+                    .push_bind(&p.metadata)
+                    .push_bind(recorded_at)
+                    .push_bind(&p.hash[..]);
+            });
+            insert.build().execute(&mut *tx).await?;
         }
         let result = AppendResult {
             first_version: current + 1,
