@@ -1,1 +1,143 @@
-//! The write side: load a stream, fold it, decide, append with the expected version.
+//! The write side: load a stream, fold it, decide, append with the expected version. Every
+//! command of every aggregate goes through [`execute`], so the rules of the store (atomic
+//! append, optimistic concurrency, idempotency) hold for all of them in one place.
+
+use std::sync::Arc;
+
+use domain::{Aggregate, PayloadError};
+use eventstore::{
+    EventStore, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, StoreError, StreamId,
+};
+
+/// Why a command was not carried out. Nothing was appended in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error + 'static> {
+    /// The domain refused the command.
+    #[error(transparent)]
+    Rejected(E),
+    /// The store refused the append (a conflict, a reused idempotency key) or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored event of this stream could not be read back into the aggregate.
+    #[error("stored event cannot be read: {0}")]
+    Unreadable(PayloadError),
+}
+
+/// What a command did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The stream's version after the command.
+    pub version: u64,
+    /// The global position of the last event appended: a query may wait for its projection to
+    /// reach it (read-your-writes).
+    pub position: u64,
+    /// Events appended (0 when the command changed nothing).
+    pub appended: usize,
+    /// True when the idempotency key had been used: nothing was decided or appended again and
+    /// the first outcome is returned.
+    pub duplicate: bool,
+}
+
+/// Loads the aggregate of `stream_id`, decides `command` and appends the resulting events.
+///
+/// `expected` is the version the caller last saw (HTTP `If-Match`): when given, the command is
+/// refused with a conflict if the stream moved on, so a user never overwrites a change they did
+/// not see. Without it the command is decided on the current state, and a concurrent append
+/// between load and append still fails with a conflict rather than being lost.
+pub async fn execute<A: Aggregate>(
+    store: &Arc<dyn EventStore>,
+    stream_id: &str,
+    command: &A::Command,
+    metadata: Metadata,
+    expected: Option<u64>,
+    idempotency_key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<A::Error>> {
+    let stream = StreamId::new(A::STREAM_TYPE, stream_id)?;
+    // A retry is answered from the first execution, before deciding again: the state has
+    // moved on since, and deciding on it could refuse what was already done.
+    if let Some(key) = idempotency_key {
+        if let Some((first_stream, first)) = store.idempotent_result(key).await? {
+            if first_stream != stream {
+                return Err(StoreError::IdempotencyKeyReused.into());
+            }
+            return Ok(Outcome {
+                version: first.last_version,
+                position: first.last_position,
+                appended: 0,
+                duplicate: true,
+            });
+        }
+    }
+    let (state, version, position) = fold_stream::<A>(store, &stream).await?;
+    if let Some(expected) = expected {
+        if expected != version {
+            return Err(StoreError::Conflict {
+                stream,
+                expected: format!("version {expected}"),
+                current: version,
+            }
+            .into());
+        }
+    }
+    let decided = state.decide(command).map_err(CommandError::Rejected)?;
+    if decided.is_empty() {
+        return Ok(Outcome {
+            version,
+            position,
+            appended: 0,
+            duplicate: false,
+        });
+    }
+    let mut causation = None;
+    let new_events = decided
+        .iter()
+        .map(|e| {
+            let mut m = metadata.clone();
+            m.causation_id = causation;
+            let event = NewEvent::from_domain(e, m)?;
+            causation = Some(event.event_id);
+            Ok(event)
+        })
+        .collect::<Result<Vec<_>, PayloadError>>()
+        .map_err(|e| CommandError::Store(StoreError::InvalidEvent(e)))?;
+    let expected = if version == 0 {
+        ExpectedVersion::NoStream
+    } else {
+        ExpectedVersion::Exact(version)
+    };
+    let appended = new_events.len();
+    let result = store
+        .append(&stream, expected, new_events, idempotency_key)
+        .await?;
+    Ok(Outcome {
+        version: result.last_version,
+        position: result.last_position,
+        appended: if result.duplicate { 0 } else { appended },
+        duplicate: result.duplicate,
+    })
+}
+
+/// Loads and folds an aggregate as of now; returns it with its stream version.
+pub async fn load<A: Aggregate>(
+    store: &Arc<dyn EventStore>,
+    stream_id: &str,
+) -> Result<(A, u64), CommandError<A::Error>> {
+    let stream = StreamId::new(A::STREAM_TYPE, stream_id)?;
+    let (state, version, _) = fold_stream::<A>(store, &stream).await?;
+    Ok((state, version))
+}
+
+/// The aggregate, its version and the global position of its last event.
+async fn fold_stream<A: Aggregate>(
+    store: &Arc<dyn EventStore>,
+    stream: &StreamId,
+) -> Result<(A, u64, u64), CommandError<A::Error>> {
+    let recorded = store.read_stream(stream, 1).await?;
+    let events = recorded
+        .iter()
+        .map(|e| e.decode::<A::Event>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CommandError::Unreadable)?;
+    let (version, position) = recorded.last().map_or((0, 0), |e| (e.version, e.position));
+    Ok((A::fold(&events), version, position))
+}

@@ -1,9 +1,7 @@
 //! The event store conformance suite, run against a fresh PostgreSQL database and a fresh
 //! SQLite file for every check.
 
-mod common;
-
-use common::{fresh_store, Db};
+use nanbyo_tests::{fresh_store, Db};
 
 macro_rules! conformance {
     ($($check:ident),* $(,)?) => {

@@ -3,13 +3,11 @@
 //! TRUNCATE; an edit that bypasses that (a superuser disabling triggers) is found by `verify`;
 //! an old-schema payload is upcast when read.
 
-mod common;
-
-use common::{fresh_store, Db};
 use domain::institution::InstitutionEvent;
 use domain::{Program, Role};
 use eventstore::hash::{chain_hash, HashInput, GENESIS};
 use eventstore::{ExpectedVersion, Metadata, NewEvent, StreamId, VerifyReport};
+use nanbyo_tests::{fresh_store, Db};
 use sqlx::{Any, AnyPool};
 
 async fn raw_pool(url: &str) -> AnyPool {

@@ -3,8 +3,6 @@
 //! transactions commit out of position order, some roll back and some stay open for seconds,
 //! and it must not stall on the gaps that rolled-back transactions leave.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -117,7 +115,7 @@ fn check_follower(seen: &[(u64, Uuid)], ledger: &Ledger) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_follower_never_skips_or_stalls_with_out_of_order_commits() {
-    let url = common::fresh_pg_url().await;
+    let url = nanbyo_tests::fresh_pg_url().await;
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(40)
         .connect(&url)
@@ -235,8 +233,8 @@ async fn postgres_follower_never_skips_or_stalls_with_out_of_order_commits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_follower_never_skips_with_concurrent_writers_and_held_locks() {
-    let url = common::fresh_sqlite_url();
-    let store = common::open_url(&url).await;
+    let url = nanbyo_tests::fresh_sqlite_url();
+    let store = nanbyo_tests::open_url(&url).await;
     let ledger = Arc::new(Ledger::default());
     let until = Arc::new(AtomicU64::new(0));
     let follower = tokio::spawn(follow(store.clone(), until.clone()));

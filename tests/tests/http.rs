@@ -1,0 +1,90 @@
+//! The HTTP service end to end: the real router on a random port, a fresh database per test,
+//! spoken to like a client would.
+
+use std::future::IntoFuture;
+
+use api::config::ServeArgs;
+use api::startup::Application;
+use nanbyo_tests::{fresh_store, Db};
+
+async fn spawn(db: Db) -> (String, String) {
+    let (store, url) = fresh_store(db).await;
+    let app = Application::bind(
+        &ServeArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+        },
+        store,
+    )
+    .await
+    .expect("bind");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+    (base, url)
+}
+
+async fn health_and_readiness(db: Db, name: &str) {
+    let (base, _) = spawn(db).await;
+    let health = reqwest::get(format!("{base}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+
+    let ready = reqwest::get(format!("{base}/readyz"))
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ready", "database": name})
+    );
+
+    let missing = reqwest::get(format!("{base}/no-such-route"))
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn postgres_service_is_healthy_and_ready() {
+    health_and_readiness(Db::Postgres, "postgres").await;
+}
+
+#[tokio::test]
+async fn sqlite_service_is_healthy_and_ready() {
+    health_and_readiness(Db::Sqlite, "sqlite").await;
+}
+
+#[tokio::test]
+async fn readiness_fails_with_a_coded_503_when_the_database_is_gone() {
+    use sqlx::Connection;
+    let (base, url) = spawn(Db::Postgres).await;
+    let (_, db) = url.rsplit_once('/').expect("db name");
+    let mut admin = sqlx::PgConnection::connect(&nanbyo_tests::pg_admin_url())
+        .await
+        .expect("admin");
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+
+    let ready = reqwest::get(format!("{base}/readyz"))
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["code"], "database_unavailable");
+    assert!(body["message"]["ja"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(body["message"]["en"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    // The process itself is still up.
+    let health = reqwest::get(format!("{base}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+}
