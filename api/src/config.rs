@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// Address to serve HTTP on.
     #[arg(long, env = "NANBYO_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Do not apply migrations at start (production: `nanbyo migrate` runs as the schema
+    /// owner, the service as a role that may only read and append).
+    #[arg(long, env = "NANBYO_SKIP_MIGRATIONS")]
+    pub skip_migrations: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

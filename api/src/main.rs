@@ -25,7 +25,7 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
     let url = cli.database_url();
     match cli.command {
         Command::Serve(args) => {
-            let store = startup::open_store(&url, true).await?;
+            let store = startup::open_store(&url, !args.skip_migrations).await?;
             let app = startup::Application::bind(&args, store).await?;
             app.run_until_stopped(startup::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)

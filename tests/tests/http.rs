@@ -12,6 +12,7 @@ async fn spawn(db: Db) -> (String, String) {
     let app = Application::bind(
         &ServeArgs {
             listen: "127.0.0.1:0".parse().expect("addr"),
+            skip_migrations: false,
         },
         store,
     )

@@ -1,0 +1,14 @@
+-- PostgreSQL roles for a production registry. The service role owns nothing it could use to
+-- rewrite history: migrations run as the owner, the service as a role that may only INSERT and
+-- SELECT events (the append-only triggers guard against the owner too; `nanbyo verify` finds
+-- what a superuser might still change).
+CREATE ROLE nanbyo_owner LOGIN PASSWORD 'CHANGE-ME-TOO';
+CREATE ROLE nanbyo LOGIN PASSWORD 'CHANGE-ME';
+CREATE DATABASE nanbyo OWNER nanbyo_owner;
+\connect nanbyo
+-- After `nanbyo migrate` has run as nanbyo_owner:
+GRANT USAGE ON SCHEMA public TO nanbyo;
+GRANT SELECT, INSERT ON events, idempotency_keys TO nanbyo;
+-- nanbyo_reserve_positions calls nextval and setval (setval needs UPDATE).
+GRANT USAGE, UPDATE ON SEQUENCE event_positions TO nanbyo;
+GRANT EXECUTE ON FUNCTION nanbyo_reserve_positions(integer) TO nanbyo;
