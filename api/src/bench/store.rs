@@ -588,6 +588,19 @@ async fn follow_lag(
         }
         Raw::Sqlite(_) => None,
     };
+    // Start after the rows of the earlier phases, as the store's subscription does.
+    let mut after: i64 = match raw {
+        Raw::Pg(pool) => {
+            sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM bench_raw_events")
+                .fetch_one(pool)
+                .await?
+        }
+        Raw::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM bench_raw_events")
+                .fetch_one(pool)
+                .await?
+        }
+    };
     let stop = Instant::now() + duration;
     let mut tasks = Vec::new();
     for i in 0..writers {
@@ -634,7 +647,6 @@ async fn follow_lag(
         }));
     }
     let mut seen: Vec<(i64, Instant)> = Vec::new();
-    let mut after = 0i64;
     while Instant::now() < stop + Duration::from_millis(500) {
         let woke = match listener.as_mut() {
             Some(l) => tokio::time::timeout(Duration::from_millis(100), l.recv())
