@@ -220,6 +220,14 @@ pub async fn invalid_events_append_nothing(store: Store) {
         .unwrap_err();
     assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
 
+    let mut not_v7 = renamed("x");
+    not_v7.event_id = uuid::Uuid::new_v4();
+    let err = store
+        .append(&s, ExpectedVersion::Any, vec![not_v7], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEvent(_)), "{err}");
+
     let err = store
         .append(&s, ExpectedVersion::Any, vec![], None)
         .await

@@ -26,7 +26,7 @@ use crate::hash::GENESIS;
 use crate::model::{
     AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
 };
-use crate::row::{encode, now_micros, ChainVerifier, RawEvent};
+use crate::row::{decode_stream, encode, now_micros, ChainVerifier, RawEvent};
 use crate::{Backend, EventStore};
 
 const CHANNEL: &str = "nanbyo_events";
@@ -468,11 +468,8 @@ impl EventStore for PgStore {
             .bind(&stream.stream_type)
             .bind(&stream.id)
             .bind(from_version as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| raw(r)?.into_recorded(&self.catalog))
-            .collect::<Result<_, _>>()
+            .fetch(&self.pool);
+        decode_stream(rows, raw, &self.catalog).await
     }
 
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -486,11 +483,8 @@ impl EventStore for PgStore {
         let rows = sqlx::query(&sql)
             .bind(after as i64)
             .bind(limit.min(100_000) as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| raw(r)?.into_recorded(&self.catalog))
-            .collect::<Result<_, _>>()
+            .fetch(&self.pool);
+        decode_stream(rows, raw, &self.catalog).await
     }
 
     async fn last_position(&self) -> Result<u64, StoreError> {

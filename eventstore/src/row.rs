@@ -32,6 +32,13 @@ pub(crate) fn encode(catalog: &EventCatalog, events: Vec<NewEvent>) -> Result<En
     }
     let mut out = Vec::with_capacity(events.len());
     for e in events {
+        // Time-ordered ids keep the event-id index append-mostly and tell when an id was made.
+        if e.event_id.get_version_num() != 7 {
+            return Err(StoreError::InvalidEvent(domain::PayloadError::Invalid {
+                event_type: e.event_type,
+                reason: "event id must be a UUID v7".into(),
+            }));
+        }
         catalog.validate(&e.event_type, e.schema_version, &e.payload)?;
         let payload = serde_json::to_string(&e.payload).map_err(invalid)?;
         let metadata = serde_json::to_string(&e.metadata).map_err(invalid)?;
@@ -147,6 +154,24 @@ impl RawEvent<'_> {
             hash,
         })
     }
+}
+
+/// Decodes rows as the driver streams them in, so that decoding overlaps with the database
+/// sending the rest of the page.
+pub(crate) async fn decode_stream<R, S>(
+    mut rows: S,
+    raw: for<'a> fn(&'a R) -> Result<RawEvent<'a>, sqlx::Error>,
+    catalog: &EventCatalog,
+) -> Result<Vec<RecordedEvent>, StoreError>
+where
+    S: futures::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+{
+    use futures::TryStreamExt;
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(raw(&row)?.into_recorded(catalog)?);
+    }
+    Ok(out)
 }
 
 /// Walks rows ordered by (stream type, stream id, version) and checks every chain link.

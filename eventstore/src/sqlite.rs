@@ -22,7 +22,7 @@ use crate::model::{
     AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
 };
 use crate::postgres::conflict;
-use crate::row::{encode, now_micros, ChainVerifier, RawEvent};
+use crate::row::{decode_stream, encode, now_micros, ChainVerifier, RawEvent};
 use crate::{Backend, EventStore};
 
 pub struct SqliteStore {
@@ -225,11 +225,8 @@ impl EventStore for SqliteStore {
             .bind(&stream.stream_type)
             .bind(&stream.id)
             .bind(from_version as i64)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|r| raw(r)?.into_recorded(&self.catalog))
-            .collect::<Result<_, _>>()
+            .fetch(&self.reader);
+        decode_stream(rows, raw, &self.catalog).await
     }
 
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -238,11 +235,8 @@ impl EventStore for SqliteStore {
         let rows = sqlx::query(&sql)
             .bind(after as i64)
             .bind(limit.min(100_000) as i64)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|r| raw(r)?.into_recorded(&self.catalog))
-            .collect::<Result<_, _>>()
+            .fetch(&self.reader);
+        decode_stream(rows, raw, &self.catalog).await
     }
 
     async fn last_position(&self) -> Result<u64, StoreError> {
