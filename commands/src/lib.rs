@@ -55,24 +55,57 @@ pub async fn execute<A: Aggregate>(
     let stream = StreamId::new(A::STREAM_TYPE, stream_id)?;
     // A retry is answered from the first execution, before deciding again: the state has
     // moved on since, and deciding on it could refuse what was already done.
-    if let Some(key) = idempotency_key {
-        if let Some((first_stream, first)) = store.idempotent_result(key).await? {
-            if first_stream != stream {
-                return Err(StoreError::IdempotencyKeyReused.into());
-            }
-            return Ok(Outcome {
-                version: first.last_version,
-                position: first.last_position,
-                appended: 0,
-                duplicate: true,
-            });
-        }
+    if let Some(first) = first_outcome(store, &stream, idempotency_key).await? {
+        return Ok(first);
     }
-    let (state, version, position) = fold_stream::<A>(store, &stream).await?;
+    match decide_and_append::<A>(store, &stream, command, metadata, expected, idempotency_key).await
+    {
+        // The first attempt of this very command may have committed while this retry was
+        // loading or deciding: then its refusal or conflict is the retry's own effect.
+        Err(e @ (CommandError::Rejected(_) | CommandError::Store(StoreError::Conflict { .. }))) => {
+            match first_outcome(store, &stream, idempotency_key).await? {
+                Some(first) => Ok(first),
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The outcome of the first execution under `key`, if there was one.
+async fn first_outcome<E: std::error::Error + 'static>(
+    store: &Arc<dyn EventStore>,
+    stream: &StreamId,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<Outcome>, CommandError<E>> {
+    let Some(key) = key else { return Ok(None) };
+    match store.idempotent_result(key).await? {
+        None => Ok(None),
+        Some((first_stream, _)) if first_stream != *stream => {
+            Err(StoreError::IdempotencyKeyReused.into())
+        }
+        Some((_, first)) => Ok(Some(Outcome {
+            version: first.last_version,
+            position: first.last_position,
+            appended: 0,
+            duplicate: true,
+        })),
+    }
+}
+
+async fn decide_and_append<A: Aggregate>(
+    store: &Arc<dyn EventStore>,
+    stream: &StreamId,
+    command: &A::Command,
+    metadata: Metadata,
+    expected: Option<u64>,
+    idempotency_key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<A::Error>> {
+    let (state, version, position) = fold_stream::<A>(store, stream).await?;
     if let Some(expected) = expected {
         if expected != version {
             return Err(StoreError::Conflict {
-                stream,
+                stream: stream.clone(),
                 expected: format!("version {expected}"),
                 current: version,
             }
@@ -107,7 +140,7 @@ pub async fn execute<A: Aggregate>(
     };
     let appended = new_events.len();
     let result = store
-        .append(&stream, expected, new_events, idempotency_key)
+        .append(stream, expected, new_events, idempotency_key)
         .await?;
     Ok(Outcome {
         version: result.last_version,

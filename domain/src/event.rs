@@ -123,8 +123,20 @@ impl EventCatalog {
     /// Adds an aggregate's events. Event type names are global: registering one twice is a
     /// programming error and panics at start-up, before anything is written.
     pub fn register<E: DomainEvent>(&mut self) -> &mut Self {
+        // The payload must be exactly what the type serialises to: serde would otherwise
+        // ignore unknown fields, and anything written here stays forever (it is hashed into an
+        // append-only table), so a stray field with personal data could never be removed.
         fn validate<E: DomainEvent>(t: &str, p: &Value) -> Result<(), PayloadError> {
-            E::from_payload(t, p).map(|_| ())
+            let (_, _, canonical) = E::from_payload(t, p)?.to_payload()?;
+            if canonical != *p {
+                return Err(PayloadError::Invalid {
+                    event_type: t.to_owned(),
+                    reason: "the payload has fields its type does not have, or values not in \
+                             their canonical form"
+                        .into(),
+                });
+            }
+            Ok(())
         }
         for kind in E::KINDS {
             let previous = self.entries.insert(
@@ -216,6 +228,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn extra_fields_are_refused() {
+        let catalog = EventCatalog::registry();
+        let ok = serde_json::json!({"name": "x"});
+        assert!(catalog.validate("InstitutionRenamed", 1, &ok).is_ok());
+        let extra = serde_json::json!({"name": "x", "patient_name": "山田太郎"});
+        assert!(matches!(
+            catalog.validate("InstitutionRenamed", 1, &extra),
+            Err(PayloadError::Invalid { .. })
+        ));
     }
 
     #[test]

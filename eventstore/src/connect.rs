@@ -121,6 +121,14 @@ pub async fn open(
         let connect = PgConnectOptions::from_str(url)
             .map_err(|e| OpenError::InvalidUrl(describe(&e)))?
             .application_name("nanbyo");
+        // One direct connection first: a pool would retry until its timeout and then only say
+        // that it timed out, where the operator needs "connection refused" or "password
+        // authentication failed".
+        {
+            use sqlx::{ConnectOptions, Connection};
+            let conn = connect.connect().await.map_err(open_error)?;
+            conn.close().await.map_err(open_error)?;
+        }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -134,6 +142,12 @@ pub async fn open(
         }
         Ok(Arc::new(PgStore::new(pool, catalog)))
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        if rest.contains(":memory:") || rest.contains("mode=memory") {
+            // The writer and reader pools would each get a database of their own.
+            return Err(OpenError::InvalidUrl(
+                "an in-memory SQLite database is not supported: name a file".into(),
+            ));
+        }
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(|e| OpenError::InvalidUrl(describe(&e)))?
             .create_if_missing(true)

@@ -139,6 +139,10 @@ impl PgStore {
         heads.get(&(stream.clone(), version)).copied()
     }
 
+    fn forget_heads(&self) {
+        self.heads.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     fn remember(&self, stream: &StreamId, version: u64, hash: [u8; 32]) {
         let mut heads = self.heads.lock().unwrap_or_else(|p| p.into_inner());
         heads.put((stream.clone(), version), hash);
@@ -147,7 +151,9 @@ impl PgStore {
     /// Appends inside a transaction the caller controls, so that other writes can commit
     /// or roll back together with the events. The append must be the transaction's first write
     /// (the database refuses it otherwise: see `nanbyo_reserve_positions`), and readers wait
-    /// for the transaction to end, so keep it short.
+    /// for the transaction to end, so keep it short. On any error the transaction is aborted
+    /// and must be rolled back; a conflict is never retried here. After committing, call
+    /// [`PgStore::committed`] so that subscribers wake at once.
     pub async fn append_in_transaction(
         &self,
         tx: &mut PgConnection,
@@ -156,27 +162,31 @@ impl PgStore {
         events: Vec<NewEvent>,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<AppendResult, StoreError> {
-        self.append_on(tx, true, stream, expected, events, idempotency_key)
+        self.append_on(Some(tx), stream, expected, events, idempotency_key)
             .await
     }
 
+    /// The append. `tx` is the caller's transaction, if any; without one the statement runs on
+    /// a pooled connection taken only for it, so an append never holds one connection while
+    /// waiting for another (which would starve the pool under load).
     async fn append_on(
         &self,
-        conn: &mut PgConnection,
-        in_transaction: bool,
+        mut tx: Option<&mut PgConnection>,
         stream: &StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<AppendResult, StoreError> {
+        let in_transaction = tx.is_some();
         let encoded = encode(&self.catalog, events)?;
         if let Some(key) = idempotency_key {
             if let Some(first) = replay(self, stream, key).await? {
                 return Ok(first);
             }
         }
-        // `Any` retries when another writer takes the next version first; the others report
-        // the conflict to the caller.
+        // `Any` retries when another writer takes the next version first (outside a caller's
+        // transaction: a failed statement aborts that transaction); the others report the
+        // conflict to the caller.
         for _attempt in 0..100 {
             let (version, previous) = match expected {
                 ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (0, GENESIS),
@@ -254,8 +264,11 @@ impl PgStore {
                     )
                     .bind(prepared.iter().map(|p| &p.hash[..]).collect::<Vec<_>>())
             };
-            let result = query.fetch_one(&mut *conn).await;
-            match result {
+            let result = match tx.as_deref_mut() {
+                Some(conn) => query.fetch_one(conn).await,
+                None => query.fetch_one(&self.pool).await,
+            };
+            let e = match result {
                 Ok(row) => {
                     let first_position: i64 = row.try_get(0)?;
                     let last_position: i64 = row.try_get(1)?;
@@ -273,23 +286,39 @@ impl PgStore {
                         duplicate: false,
                     });
                 }
-                Err(e) if constraint(&e) == Some("events_stream_version_unique") => {
-                    if expected == ExpectedVersion::Any {
+                Err(e) => e,
+            };
+            match constraint(&e) {
+                Some("events_stream_version_unique") | Some("idempotency_keys_pkey") => {
+                    // Another append took the version first. If it was this very command
+                    // (a retry racing its first attempt), answer with the first result.
+                    if let Some(key) = idempotency_key {
+                        if let Some(first) = replay(self, stream, key).await? {
+                            if !in_transaction {
+                                return Ok(first);
+                            }
+                        }
+                    }
+                    if expected == ExpectedVersion::Any && !in_transaction {
                         continue;
                     }
+                    // Inside a caller's transaction the transaction is now aborted: report
+                    // the conflict; the caller rolls back and may retry.
                     let (current, _) = self.head(stream).await?;
                     return Err(conflict(stream, expected, current));
                 }
-                Err(e) if constraint(&e) == Some("idempotency_keys_pkey") => {
-                    // A concurrent retry with the same key won the race.
-                    if let Some(key) = idempotency_key {
-                        if let Some(first) = replay(self, stream, key).await? {
-                            return Ok(first);
-                        }
-                    }
+                Some("events_event_id_key") => {
+                    return Err(StoreError::InvalidEvent(domain::PayloadError::Invalid {
+                        event_type: "?".into(),
+                        reason: "an event with this event id is already stored".into(),
+                    }));
+                }
+                _ => {
+                    // The database may have been restored or failed over: trust no cached
+                    // head after an unexplained failure.
+                    self.forget_heads();
                     return Err(e.into());
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         let (current, _) = self.head(stream).await?;
@@ -451,8 +480,7 @@ impl EventStore for PgStore {
         events: Vec<NewEvent>,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<AppendResult, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        self.append_on(&mut conn, false, stream, expected, events, idempotency_key)
+        self.append_on(None, stream, expected, events, idempotency_key)
             .await
     }
 

@@ -176,7 +176,18 @@ impl EventStore for SqliteStore {
                     .push_bind(recorded_at)
                     .push_bind(&p.hash[..]);
             });
-            insert.build().execute(&mut *tx).await?;
+            insert.build().execute(&mut *tx).await.map_err(|e| {
+                // SQLite names no constraint, only the columns.
+                match e.as_database_error().map(|d| d.message()) {
+                    Some(m) if m.contains("events.event_id") => {
+                        StoreError::InvalidEvent(domain::PayloadError::Invalid {
+                            event_type: "?".into(),
+                            reason: "an event with this event id is already stored".into(),
+                        })
+                    }
+                    _ => e.into(),
+                }
+            })?;
         }
         let result = AppendResult {
             first_version: current + 1,

@@ -68,13 +68,15 @@ impl Subscription {
                 self.buffer.extend(page);
                 continue;
             }
-            let wait = if signalled > self.position {
+            if signalled > self.position {
+                // Committed events exist but an older transaction still hides them: wait out
+                // the backoff without waking on every further append.
                 let w = self.hidden_wait;
                 self.hidden_wait = (w * 2).min(HIDDEN_MAX);
-                w
-            } else {
-                SAFETY_POLL
-            };
+                tokio::time::sleep(w).await;
+                continue;
+            }
+            let wait = SAFETY_POLL;
             tokio::select! {
                 changed = self.signal.changed() => {
                     if changed.is_err() {

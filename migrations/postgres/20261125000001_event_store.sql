@@ -2,6 +2,17 @@
 -- events. Payload and metadata are `json`, not `jsonb`, because the hash chain covers their
 -- exact text and jsonb would re-encode it.
 
+-- The hash chain covers the exact bytes of the JSON text; a server encoding other than UTF-8
+-- could re-encode Japanese text and make `nanbyo verify` report intact events as broken.
+DO $$
+BEGIN
+    IF current_setting('server_encoding') <> 'UTF8' THEN
+        RAISE EXCEPTION 'the registry needs a UTF8 database (this one is %)',
+            current_setting('server_encoding');
+    END IF;
+END
+$$;
+
 CREATE SEQUENCE event_positions AS bigint;
 
 CREATE TABLE events (
@@ -36,27 +47,31 @@ CREATE TABLE events (
 -- share fsyncs. A rolled-back transaction leaves a gap, never a stall: once it has ended,
 -- xmin moves past it.
 CREATE FUNCTION nanbyo_reserve_positions(n integer) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- A lock left behind by a broken session must not hang every writer: fail after a while.
+SET lock_timeout = '10s'
+AS $$
 DECLARE
     first bigint;
 BEGIN
     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
         RAISE EXCEPTION 'nanbyo_reserve_positions must be the first write of its transaction';
     END IF;
-    -- A session lock, released below, so it does not last until commit. The inner block makes
-    -- sure it is released even if something between fails or is cancelled.
-    PERFORM pg_advisory_lock(7395012648321);
+    -- A session lock, so that it does not last until commit. Taking and releasing it inside
+    -- the protected block means an error or a cancel at any point in between releases it (a
+    -- release of a lock not held only warns).
     BEGIN
+        PERFORM pg_advisory_lock(7395012648321);
         PERFORM pg_current_xact_id();
         first := nextval('event_positions');
         IF n > 1 THEN
             PERFORM setval('event_positions', first + n - 1);
         END IF;
+        PERFORM pg_advisory_unlock(7395012648321);
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         PERFORM pg_advisory_unlock(7395012648321);
         RAISE;
     END;
-    PERFORM pg_advisory_unlock(7395012648321);
     RETURN first;
 END
 $$;

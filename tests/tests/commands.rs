@@ -161,3 +161,40 @@ async fn postgres_concurrent_commands_never_lose_an_update() {
 async fn sqlite_concurrent_commands_never_lose_an_update() {
     concurrent_commands(Db::Sqlite).await;
 }
+
+/// A client times out and retries while its first attempt is still running: every attempt
+/// answers with the one registration, none is refused as "already registered".
+async fn concurrent_retries(db: Db) {
+    let (store, _) = fresh_store(db).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            run(&store, register(), None, Some("retry-1")).await
+        }));
+    }
+    let mut fresh = 0;
+    for t in tasks {
+        let outcome = t
+            .await
+            .expect("task")
+            .expect("first result, never a refusal");
+        assert_eq!(outcome.version, 1);
+        if !outcome.duplicate {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1);
+    let (_, version) = load::<Institution>(&store, CODE).await.expect("load");
+    assert_eq!(version, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_retries_get_the_first_result() {
+    concurrent_retries(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_retries_get_the_first_result() {
+    concurrent_retries(Db::Sqlite).await;
+}

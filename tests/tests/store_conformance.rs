@@ -34,6 +34,7 @@ conformance!(
     invalid_events_append_nothing,
     read_all_in_global_order,
     idempotency_key_appends_once,
+    many_concurrent_appends_complete,
     concurrent_writers_never_overwrite,
     subscription_catches_up_then_follows,
     verify_counts_intact_chains,

@@ -174,7 +174,7 @@ async fn old_payload_is_upcast(db: Db) {
              event_type, schema_version, payload, metadata, recorded_at, hash) VALUES \
              (nanbyo_reserve_positions(1), '{id}', 'institution', '1310112345', 1, \
              'InstitutionRegistered', 1, '{payload}', '{meta}', \
-             to_timestamp({micros}::float8 / 1e6), '\\x{hex}')"
+             'epoch'::timestamptz + {micros} * interval '1 microsecond', '\\x{hex}')"
         ),
         Db::Sqlite => format!(
             "INSERT INTO events (global_position, event_id, stream_type, stream_id, version, \

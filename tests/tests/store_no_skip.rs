@@ -245,14 +245,23 @@ async fn sqlite_follower_never_skips_with_concurrent_writers_and_held_locks() {
             for i in 0..30 {
                 let batch = events(i % 3 + 1);
                 let ids: Vec<Uuid> = batch.iter().map(|e| e.event_id).collect();
-                // Half of the appends race on one stream with an exact version: the losers
-                // roll back.
+                // Half of the appends race on one stream with the version they just read:
+                // the losers roll back.
                 let (s, expected) = if i % 2 == 0 {
-                    (format!("own-{w}"), ExpectedVersion::Any)
+                    (stream(format!("own-{w}")), ExpectedVersion::Any)
                 } else {
-                    ("shared".to_owned(), ExpectedVersion::Exact(i as u64))
+                    let s = stream("shared".to_owned());
+                    let v = store.read_stream(&s, 1).await.expect("read").len() as u64;
+                    (
+                        s,
+                        if v == 0 {
+                            ExpectedVersion::NoStream
+                        } else {
+                            ExpectedVersion::Exact(v)
+                        },
+                    )
                 };
-                match store.append(&stream(s), expected, batch, None).await {
+                match store.append(&s, expected, batch, None).await {
                     Ok(r) => ledger.commit(&ids, r.first_position),
                     Err(e) if e.is_conflict() => ledger.rolled_back.lock().unwrap().extend(ids),
                     Err(e) => panic!("append failed: {e}"),
@@ -294,5 +303,12 @@ async fn sqlite_follower_never_skips_with_concurrent_writers_and_held_locks() {
         .await
         .expect("follower caught up")
         .expect("follower task");
+    // The race on the shared stream had winners and losers.
+    let shared = store
+        .read_stream(&stream("shared".to_owned()), 1)
+        .await
+        .expect("read");
+    assert!(!shared.is_empty());
+    assert!(!ledger.rolled_back.lock().unwrap().is_empty());
     check_follower(&seen, &ledger);
 }
