@@ -211,58 +211,60 @@ impl PgStore {
             let last_version = version + n as u64;
             let last_hash = prepared[n - 1].hash;
             let recorded_at = crate::row::micros_to_time(recorded_at);
-            let shared = |sql| {
+            let start = |sql| {
                 sqlx::query(sql)
                     .bind(&stream.stream_type)
                     .bind(&stream.id)
                     .bind(recorded_at)
-                    .bind(idempotency_key.map(IdempotencyKey::as_str))
-                    .bind(first_version as i64)
-                    .bind(last_version as i64)
             };
-            let query = if let [p] = prepared.as_slice() {
-                shared(APPEND_ONE)
+            let query = match (prepared.as_slice(), idempotency_key) {
+                ([p], key) => {
+                    let q = start(if key.is_some() {
+                        APPEND_ONE_KEYED
+                    } else {
+                        APPEND_ONE
+                    })
                     .bind(p.event_id)
                     .bind(p.version as i64)
                     .bind(&p.event_type)
                     .bind(p.schema_version as i32)
                     .bind(&p.payload)
                     .bind(&p.metadata)
-                    .bind(&p.hash[..])
-            } else {
-                shared(APPEND)
-                    .bind(prepared.iter().map(|p| p.event_id).collect::<Vec<_>>())
+                    .bind(&p.hash[..]);
+                    match key {
+                        Some(key) => q
+                            .bind(key.as_str())
+                            .bind(first_version as i64)
+                            .bind(last_version as i64),
+                        None => q,
+                    }
+                }
+                (batch, key) => start(APPEND)
+                    .bind(batch.iter().map(|p| p.event_id).collect::<Vec<_>>())
+                    .bind(batch.iter().map(|p| p.version as i64).collect::<Vec<_>>())
                     .bind(
-                        prepared
-                            .iter()
-                            .map(|p| p.version as i64)
-                            .collect::<Vec<_>>(),
-                    )
-                    .bind(
-                        prepared
+                        batch
                             .iter()
                             .map(|p| p.event_type.as_str())
                             .collect::<Vec<_>>(),
                     )
                     .bind(
-                        prepared
+                        batch
                             .iter()
                             .map(|p| p.schema_version as i32)
                             .collect::<Vec<_>>(),
                     )
+                    .bind(batch.iter().map(|p| p.payload.as_str()).collect::<Vec<_>>())
                     .bind(
-                        prepared
-                            .iter()
-                            .map(|p| p.payload.as_str())
-                            .collect::<Vec<_>>(),
-                    )
-                    .bind(
-                        prepared
+                        batch
                             .iter()
                             .map(|p| p.metadata.as_str())
                             .collect::<Vec<_>>(),
                     )
-                    .bind(prepared.iter().map(|p| &p.hash[..]).collect::<Vec<_>>())
+                    .bind(batch.iter().map(|p| &p.hash[..]).collect::<Vec<_>>())
+                    .bind(key.map(IdempotencyKey::as_str))
+                    .bind(first_version as i64)
+                    .bind(last_version as i64),
             };
             let result = match tx.as_deref_mut() {
                 Some(conn) => query.fetch_one(conn).await,
@@ -418,12 +420,16 @@ impl PgStore {
     }
 }
 
-/// The whole append as one statement: reserve positions (first write, see the migration),
-/// insert the events, remember the idempotency key. Parameters $1-$6 are shared with
-/// `APPEND_ONE`: stream type, stream id, recorded at, idempotency key, first and last version.
+// The append statements. Parameters: $1 stream type, $2 stream id, $3 recorded at, then the
+// event columns ($4 id, $5 version, $6 type, $7 schema version, $8 payload, $9 metadata,
+// $10 hash; arrays for a batch), then, where the statement remembers an idempotency key,
+// $11 key, $12 first and $13 last version.
+
+/// A batch: reserve positions (the first write, see the migration), insert the events,
+/// remember the idempotency key — one statement, so atomic without an explicit transaction.
 const APPEND: &str = r#"
 WITH reserved AS MATERIALIZED (
-    SELECT nanbyo_reserve_positions(cardinality($7::uuid[])) AS first
+    SELECT nanbyo_reserve_positions(cardinality($4::uuid[])) AS first
 ),
 inserted AS (
     INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
@@ -431,7 +437,7 @@ inserted AS (
     SELECT reserved.first + e.ord - 1, e.event_id, $1, $2, e.version, e.event_type,
            e.schema_version, e.payload::json, e.metadata::json, $3, e.hash
     FROM reserved,
-         unnest($7::uuid[], $8::int8[], $9::text[], $10::int4[], $11::text[], $12::text[], $13::bytea[])
+         unnest($4::uuid[], $5::int8[], $6::text[], $7::int4[], $8::text[], $9::text[], $10::bytea[])
              WITH ORDINALITY AS e(event_id, version, event_type, schema_version, payload, metadata, hash, ord)
     RETURNING global_position
 ),
@@ -442,27 +448,34 @@ summary AS MATERIALIZED (
 remembered AS (
     INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
                                   first_position, last_position)
-    SELECT $4, $1, $2, $5, $6, first_position, last_position
-    FROM summary WHERE $4::text IS NOT NULL
+    SELECT $11, $1, $2, $12, $13, first_position, last_position
+    FROM summary WHERE $11::text IS NOT NULL
 )
 SELECT first_position, last_position FROM summary
 "#;
 
-/// The same for the most common case, one event: a plain INSERT … VALUES is cheaper for the
-/// server than unnesting arrays. The reserve call in VALUES is evaluated before the row is
+/// The most common case, one event without a key: a plain INSERT … VALUES, the cheapest
+/// statement for the server. The reserve call in VALUES is evaluated before the row is
 /// inserted, so it is still the transaction's first write.
 const APPEND_ONE: &str = r#"
+INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
+                    schema_version, payload, metadata, recorded_at, hash)
+VALUES (nanbyo_reserve_positions(1), $4, $1, $2, $5, $6, $7, $8::json, $9::json, $3, $10)
+RETURNING global_position, global_position
+"#;
+
+/// One event with an idempotency key.
+const APPEND_ONE_KEYED: &str = r#"
 WITH inserted AS (
     INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
                         schema_version, payload, metadata, recorded_at, hash)
-    VALUES (nanbyo_reserve_positions(1), $7, $1, $2, $8, $9, $10, $11::json, $12::json, $3, $13)
+    VALUES (nanbyo_reserve_positions(1), $4, $1, $2, $5, $6, $7, $8::json, $9::json, $3, $10)
     RETURNING global_position
 ),
 remembered AS (
     INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
                                   first_position, last_position)
-    SELECT $4, $1, $2, $5, $6, global_position, global_position
-    FROM inserted WHERE $4::text IS NOT NULL
+    SELECT $11, $1, $2, $12, $13, global_position, global_position FROM inserted
 )
 SELECT global_position, global_position FROM inserted
 "#;
