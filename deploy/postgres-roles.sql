@@ -9,6 +9,3 @@ CREATE DATABASE nanbyo OWNER nanbyo_owner;
 -- After `nanbyo migrate` has run as nanbyo_owner:
 GRANT USAGE ON SCHEMA public TO nanbyo;
 GRANT SELECT, INSERT ON events, idempotency_keys TO nanbyo;
--- nanbyo_reserve_positions calls nextval and setval (setval needs UPDATE).
-GRANT USAGE, UPDATE ON SEQUENCE event_positions TO nanbyo;
-GRANT EXECUTE ON FUNCTION nanbyo_reserve_positions(integer) TO nanbyo;

@@ -19,6 +19,8 @@ pub enum StoreError {
     InvalidStream(String),
     #[error("invalid event: {0}")]
     InvalidEvent(#[from] PayloadError),
+    #[error("a transaction may append to the store only once")]
+    OneAppendPerTransaction,
     #[error("an append needs at least one and at most {max} events")]
     BatchSize { max: usize },
     #[error("stored event at position {position} cannot be read: {reason}")]

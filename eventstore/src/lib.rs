@@ -33,8 +33,10 @@ pub use model::{
 };
 pub use subscription::Subscription;
 
-/// Most events one append may carry: a bulk import batches its rows below this.
+/// Most events one append may carry: a bulk import batches its rows below this. It must stay
+/// below the 16384 positions a PostgreSQL transaction has (see the migration).
 pub const MAX_EVENTS_PER_APPEND: usize = 10_000;
+const _: () = assert!(MAX_EVENTS_PER_APPEND <= 16_384);
 
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {

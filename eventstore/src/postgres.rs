@@ -1,13 +1,13 @@
 //! The PostgreSQL backend (production).
 //!
-//! Global order without skips: positions come from `nanbyo_reserve_positions` (see the
-//! migration), which makes position order equal transaction-id order; readers return only
-//! events whose transaction id is below `pg_snapshot_xmin(pg_current_snapshot())`, i.e. of
-//! transactions that have all ended. Together: when a reader returns position p, every
-//! position below p belongs to a transaction that has already committed (and is returned too)
-//! or rolled back (and left a gap that nobody waits for). An append is one statement, so it is
-//! atomic without an explicit transaction and costs one round trip when the stream head is
-//! cached.
+//! Global order without skips: an event's position is its writing transaction's id × 16384
+//! plus its index in the append (see the migration), so position order is transaction-id
+//! order; readers return only events whose transaction id is below
+//! `pg_snapshot_xmin(pg_current_snapshot())`, i.e. of transactions that have all ended.
+//! Together: when a reader returns position p, every position below p belongs to a transaction
+//! that has already committed (and is returned too) or rolled back (and left a gap that nobody
+//! waits for). An append is one statement, so it is atomic without an explicit transaction and
+//! costs one round trip when the stream head is cached.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -149,9 +149,9 @@ impl PgStore {
     }
 
     /// Appends inside a transaction the caller controls, so that other writes can commit
-    /// or roll back together with the events. The append must be the transaction's first write
-    /// (the database refuses it otherwise: see `nanbyo_reserve_positions`), and readers wait
-    /// for the transaction to end, so keep it short. On any error the transaction is aborted
+    /// or roll back together with the events. One append per transaction (positions derive
+    /// from the transaction id), and readers wait for the transaction to end, so keep it
+    /// short. On any error the transaction is aborted
     /// and must be rolled back; a conflict is never retried here. After committing, call
     /// [`PgStore::committed`] so that subscribers wake at once.
     pub async fn append_in_transaction(
@@ -309,6 +309,9 @@ impl PgStore {
                     let (current, _) = self.head(stream).await?;
                     return Err(conflict(stream, expected, current));
                 }
+                Some("events_pkey") if in_transaction => {
+                    return Err(StoreError::OneAppendPerTransaction);
+                }
                 Some("events_event_id_key") => {
                     return Err(StoreError::InvalidEvent(domain::PayloadError::Invalid {
                         event_type: "?".into(),
@@ -423,21 +426,19 @@ impl PgStore {
 // The append statements. Parameters: $1 stream type, $2 stream id, $3 recorded at, then the
 // event columns ($4 id, $5 version, $6 type, $7 schema version, $8 payload, $9 metadata,
 // $10 hash; arrays for a batch), then, where the statement remembers an idempotency key,
-// $11 key, $12 first and $13 last version.
+// $11 key, $12 first and $13 last version. Positions: transaction id × 16384 + index (see the
+// migration).
 
-/// A batch: reserve positions (the first write, see the migration), insert the events,
-/// remember the idempotency key — one statement, so atomic without an explicit transaction.
+/// A batch: insert the events and remember the idempotency key in one statement, so it is
+/// atomic without an explicit transaction.
 const APPEND: &str = r#"
-WITH reserved AS MATERIALIZED (
-    SELECT nanbyo_reserve_positions(cardinality($4::uuid[])) AS first
-),
-inserted AS (
+WITH inserted AS (
     INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
                         schema_version, payload, metadata, recorded_at, hash)
-    SELECT reserved.first + e.ord - 1, e.event_id, $1, $2, e.version, e.event_type,
-           e.schema_version, e.payload::json, e.metadata::json, $3, e.hash
-    FROM reserved,
-         unnest($4::uuid[], $5::int8[], $6::text[], $7::int4[], $8::text[], $9::text[], $10::bytea[])
+    SELECT pg_current_xact_id()::text::bigint * 16384 + e.ord - 1, e.event_id, $1, $2,
+           e.version, e.event_type, e.schema_version, e.payload::json, e.metadata::json, $3,
+           e.hash
+    FROM unnest($4::uuid[], $5::int8[], $6::text[], $7::int4[], $8::text[], $9::text[], $10::bytea[])
              WITH ORDINALITY AS e(event_id, version, event_type, schema_version, payload, metadata, hash, ord)
     RETURNING global_position
 ),
@@ -454,13 +455,13 @@ remembered AS (
 SELECT first_position, last_position FROM summary
 "#;
 
-/// The most common case, one event without a key: a plain INSERT … VALUES, the cheapest
-/// statement for the server. The reserve call in VALUES is evaluated before the row is
-/// inserted, so it is still the transaction's first write.
+/// The most common case, one event without a key: a plain INSERT … VALUES, as cheap for the
+/// server as a raw insert.
 const APPEND_ONE: &str = r#"
 INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
                     schema_version, payload, metadata, recorded_at, hash)
-VALUES (nanbyo_reserve_positions(1), $4, $1, $2, $5, $6, $7, $8::json, $9::json, $3, $10)
+VALUES (pg_current_xact_id()::text::bigint * 16384, $4, $1, $2, $5, $6, $7, $8::json,
+        $9::json, $3, $10)
 RETURNING global_position, global_position
 "#;
 
@@ -469,7 +470,8 @@ const APPEND_ONE_KEYED: &str = r#"
 WITH inserted AS (
     INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
                         schema_version, payload, metadata, recorded_at, hash)
-    VALUES (nanbyo_reserve_positions(1), $4, $1, $2, $5, $6, $7, $8::json, $9::json, $3, $10)
+    VALUES (pg_current_xact_id()::text::bigint * 16384, $4, $1, $2, $5, $6, $7, $8::json,
+            $9::json, $3, $10)
     RETURNING global_position
 ),
 remembered AS (

@@ -13,8 +13,18 @@ BEGIN
 END
 $$;
 
-CREATE SEQUENCE event_positions AS bigint;
-
+-- Global order without skipped events.
+--
+-- A sequence hands out numbers before commit, so transaction A may take position 10,
+-- transaction B position 11, and B commit first: a reader that saw 11 and moved its checkpoint
+-- past 10 would never see A's event. So readers only return events whose writing transaction id
+-- is below the oldest transaction still running (pg_snapshot_xmin): those transactions have all
+-- ended, so nothing below them can still appear. That is sound only if position order is
+-- transaction-id order, and the simplest way to have that is to derive the position from the
+-- transaction id: global_position = transaction_id * 16384 + the event's index in its append.
+-- No lock, no sequence; positions are sparse (ordering tokens, not counts); one append per
+-- transaction (at most 16384 events, the store allows 10000). A rolled-back transaction leaves
+-- a gap, never a stall: once it has ended, xmin moves past it.
 CREATE TABLE events (
     global_position bigint      PRIMARY KEY,
     event_id        uuid        NOT NULL UNIQUE,
@@ -27,54 +37,12 @@ CREATE TABLE events (
     metadata        json        NOT NULL,
     recorded_at     timestamptz NOT NULL,
     hash            bytea       NOT NULL CHECK (octet_length(hash) = 32),
-    -- The writing transaction. Readers only return events of transactions older than the
-    -- oldest one still running; see nanbyo_reserve_positions.
+    -- The writing transaction.
     transaction_id  xid8        NOT NULL DEFAULT pg_current_xact_id(),
-    CONSTRAINT events_stream_version_unique UNIQUE (stream_type, stream_id, version)
+    CONSTRAINT events_stream_version_unique UNIQUE (stream_type, stream_id, version),
+    CONSTRAINT events_position_from_transaction
+        CHECK (global_position / 16384 = transaction_id::text::bigint)
 );
-
--- Reserves `n` consecutive global positions for the calling transaction.
---
--- Why: a sequence hands out numbers before commit, so transaction A may take position 10,
--- transaction B position 11, and B commit first. A reader that saw 11 and moved its checkpoint
--- past 10 would never see A's event. Readers therefore only return events whose writing
--- transaction id is below the oldest transaction still running (pg_snapshot_xmin): such
--- transactions have all ended, so nothing below them can still appear. That is only sound if
--- position order equals transaction-id order, which this function guarantees: under a short
--- lock it assigns the transaction's id (it must be the transaction's first write, checked
--- below) and takes the positions, so a later transaction gets both a higher id and higher
--- positions. The lock is held for microseconds, not until commit, so commits still overlap and
--- share fsyncs. A rolled-back transaction leaves a gap, never a stall: once it has ended,
--- xmin moves past it.
-CREATE FUNCTION nanbyo_reserve_positions(n integer) RETURNS bigint
-LANGUAGE plpgsql
--- A lock left behind by a broken session must not hang every writer: fail after a while.
-SET lock_timeout = '10s'
-AS $$
-DECLARE
-    first bigint;
-BEGIN
-    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
-        RAISE EXCEPTION 'nanbyo_reserve_positions must be the first write of its transaction';
-    END IF;
-    -- A session lock, so that it does not last until commit. Taking and releasing it inside
-    -- the protected block means an error or a cancel at any point in between releases it (a
-    -- release of a lock not held only warns).
-    BEGIN
-        PERFORM pg_advisory_lock(7395012648321);
-        PERFORM pg_current_xact_id();
-        first := nextval('event_positions');
-        IF n > 1 THEN
-            PERFORM setval('event_positions', first + n - 1);
-        END IF;
-        PERFORM pg_advisory_unlock(7395012648321);
-    EXCEPTION WHEN OTHERS OR query_canceled THEN
-        PERFORM pg_advisory_unlock(7395012648321);
-        RAISE;
-    END;
-    RETURN first;
-END
-$$;
 
 CREATE FUNCTION nanbyo_events_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -172,7 +172,7 @@ async fn old_payload_is_upcast(db: Db) {
         Db::Postgres => format!(
             "INSERT INTO events (global_position, event_id, stream_type, stream_id, version, \
              event_type, schema_version, payload, metadata, recorded_at, hash) VALUES \
-             (nanbyo_reserve_positions(1), '{id}', 'institution', '1310112345', 1, \
+             (pg_current_xact_id()::text::bigint * 16384, '{id}', 'institution', '1310112345', 1, \
              'InstitutionRegistered', 1, '{payload}', '{meta}', \
              'epoch'::timestamptz + {micros} * interval '1 microsecond', '\\x{hex}')"
         ),
@@ -212,4 +212,47 @@ async fn postgres_upcasts_an_old_schema_payload_on_read() {
 #[tokio::test]
 async fn sqlite_upcasts_an_old_schema_payload_on_read() {
     old_payload_is_upcast(Db::Sqlite).await;
+}
+
+/// Positions derive from the transaction id, so a caller's transaction may append once; a
+/// second append is refused with a clear error and the transaction rolls back whole.
+#[tokio::test]
+async fn postgres_allows_one_append_per_caller_transaction() {
+    use eventstore::postgres::PgStore;
+    use std::sync::Arc;
+    let url = nanbyo_tests::fresh_pg_url().await;
+    let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+    PgStore::migrate(&pool).await.expect("migrate");
+    let store = PgStore::new(pool.clone(), Arc::new(domain::EventCatalog::registry()));
+    let mut tx = pool.begin().await.expect("begin");
+    store
+        .append_in_transaction(
+            &mut tx,
+            &stream(),
+            ExpectedVersion::NoStream,
+            vec![renamed("a")],
+            None,
+        )
+        .await
+        .expect("first append");
+    let other = StreamId::new("institution", "1310112345").expect("stream");
+    let err = store
+        .append_in_transaction(
+            &mut tx,
+            &other,
+            ExpectedVersion::NoStream,
+            vec![renamed("b")],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, eventstore::StoreError::OneAppendPerTransaction),
+        "{err}"
+    );
+    tx.rollback().await.expect("rollback");
+    assert!(eventstore::EventStore::read_stream(&store, &stream(), 1)
+        .await
+        .expect("read")
+        .is_empty());
 }
