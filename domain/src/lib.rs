@@ -4,8 +4,10 @@
 
 pub mod aggregate;
 pub mod codes;
+pub mod disease;
 pub mod event;
 pub mod institution;
+pub mod judgment;
 pub mod program;
 
 pub use aggregate::Aggregate;

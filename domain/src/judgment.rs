@@ -1,0 +1,694 @@
+//! 機械判定 (machine judgment) of a clinical form, as data: item definitions (types, ranges,
+//! requirements), consistency rules, severity auto-fill (重症度の自動入力) and the 一次判定
+//! (primary judgment) against the diagnostic criteria (診断基準) and severity criteria (重症度基準).
+//! Rules are a small declarative language evaluated here with three-valued logic — true, false,
+//! or unknown because items are missing — so a disease needs a master entry, never code.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub type ItemId = String;
+
+/// One choice of an enumerated item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub code: String,
+    pub label_ja: String,
+}
+
+/// The type of an item and the values it accepts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ItemKind {
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Decimal {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// `YYYY-MM-DD`.
+    Date,
+    /// `YYYY-MM`.
+    YearMonth,
+    Enum {
+        options: Vec<Choice>,
+    },
+    Boolean,
+    /// Free text: never in research extracts.
+    Text {
+        max_chars: usize,
+    },
+    MultiChoice {
+        options: Vec<Choice>,
+    },
+}
+
+/// Where an item sits on the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    Basic,
+    Diagnosis,
+    Severity,
+    Findings,
+    Consent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Requirement {
+    Optional,
+    Required,
+    /// Required when the condition holds (for example a date when a finding is present).
+    RequiredWhen {
+        when: Condition,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemDef {
+    pub id: ItemId,
+    pub label_ja: String,
+    #[serde(flatten)]
+    pub kind: ItemKind,
+    pub unit: Option<String>,
+    pub section: Section,
+    pub required: Requirement,
+}
+
+/// A condition over the form's items. Comparisons on a missing item are unknown, not false.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Condition {
+    All {
+        of: Vec<Condition>,
+    },
+    Any {
+        of: Vec<Condition>,
+    },
+    Not {
+        cond: Box<Condition>,
+    },
+    /// At least `n` of the conditions hold (criteria such as "2 of the following 4").
+    AtLeast {
+        n: usize,
+        of: Vec<Condition>,
+    },
+    Present {
+        item: ItemId,
+    },
+    Eq {
+        item: ItemId,
+        value: Value,
+    },
+    In {
+        item: ItemId,
+        values: Vec<Value>,
+    },
+    /// Numeric comparison; an enumerated item compares by its code read as a number
+    /// (Hoehn-Yahr stage "3" ≥ 3).
+    Ge {
+        item: ItemId,
+        value: f64,
+    },
+    Le {
+        item: ItemId,
+        value: f64,
+    },
+    /// A multi-choice item includes `code`.
+    Includes {
+        item: ItemId,
+        code: String,
+    },
+    /// Date or year-month `item` is not after `other` (onset before diagnosis).
+    NotAfter {
+        item: ItemId,
+        other: ItemId,
+    },
+}
+
+/// Three-valued truth: unknown carries the items whose absence makes it unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Truth {
+    True,
+    False,
+    Unknown(BTreeSet<ItemId>),
+}
+
+impl Condition {
+    /// Every item the condition reads.
+    pub fn items(&self, out: &mut BTreeSet<ItemId>) {
+        match self {
+            Condition::All { of } | Condition::Any { of } | Condition::AtLeast { of, .. } => {
+                of.iter().for_each(|c| c.items(out))
+            }
+            Condition::Not { cond } => cond.items(out),
+            Condition::Present { item }
+            | Condition::Eq { item, .. }
+            | Condition::In { item, .. }
+            | Condition::Ge { item, .. }
+            | Condition::Le { item, .. }
+            | Condition::Includes { item, .. } => {
+                out.insert(item.clone());
+            }
+            Condition::NotAfter { item, other } => {
+                out.insert(item.clone());
+                out.insert(other.clone());
+            }
+        }
+    }
+
+    pub fn eval(&self, values: &BTreeMap<ItemId, Value>) -> Truth {
+        let get = |item: &ItemId| values.get(item).filter(|v| !v.is_null());
+        let missing = |item: &ItemId| Truth::Unknown(BTreeSet::from([item.clone()]));
+        let of = |b: bool| if b { Truth::True } else { Truth::False };
+        match self {
+            Condition::All { of: cs } => {
+                let mut unknown = BTreeSet::new();
+                for c in cs {
+                    match c.eval(values) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown(m) => unknown.extend(m),
+                        Truth::True => {}
+                    }
+                }
+                if unknown.is_empty() {
+                    Truth::True
+                } else {
+                    Truth::Unknown(unknown)
+                }
+            }
+            Condition::Any { of: cs } => {
+                let mut unknown = BTreeSet::new();
+                for c in cs {
+                    match c.eval(values) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown(m) => unknown.extend(m),
+                        Truth::False => {}
+                    }
+                }
+                if unknown.is_empty() {
+                    Truth::False
+                } else {
+                    Truth::Unknown(unknown)
+                }
+            }
+            Condition::Not { cond } => match cond.eval(values) {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                u => u,
+            },
+            Condition::AtLeast { n, of: cs } => {
+                let (mut yes, mut unknown) = (0, BTreeSet::new());
+                let mut undecided = 0;
+                for c in cs {
+                    match c.eval(values) {
+                        Truth::True => yes += 1,
+                        Truth::Unknown(m) => {
+                            undecided += 1;
+                            unknown.extend(m)
+                        }
+                        Truth::False => {}
+                    }
+                }
+                if yes >= *n {
+                    Truth::True
+                } else if yes + undecided < *n {
+                    Truth::False
+                } else {
+                    Truth::Unknown(unknown)
+                }
+            }
+            Condition::Present { item } => of(get(item).is_some()),
+            Condition::Eq { item, value } => match get(item) {
+                Some(v) => of(v == value),
+                None => missing(item),
+            },
+            Condition::In { item, values: vs } => match get(item) {
+                Some(v) => of(vs.contains(v)),
+                None => missing(item),
+            },
+            Condition::Ge { item, value } | Condition::Le { item, value } => {
+                match get(item).and_then(as_number) {
+                    Some(x) => of(if matches!(self, Condition::Ge { .. }) {
+                        x >= *value
+                    } else {
+                        x <= *value
+                    }),
+                    None => missing(item),
+                }
+            }
+            Condition::Includes { item, code } => match get(item) {
+                Some(Value::Array(codes)) => of(codes.iter().any(|c| c.as_str() == Some(code))),
+                Some(_) => Truth::False,
+                None => missing(item),
+            },
+            Condition::NotAfter { item, other } => {
+                match (
+                    get(item).and_then(Value::as_str),
+                    get(other).and_then(Value::as_str),
+                ) {
+                    // ISO dates and year-months order as strings; a year-month compares with
+                    // a date by its month.
+                    (Some(a), Some(b)) => {
+                        let n = a.len().min(b.len());
+                        of(a[..n] <= b[..n])
+                    }
+                    (None, _) => missing(item),
+                    (_, None) => missing(other),
+                }
+            }
+        }
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse().ok(),
+        Value::Bool(_) | Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// A cross-item rule: when `when` holds, `require` must hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsistencyRule {
+    pub id: String,
+    pub when: Option<Condition>,
+    pub require: Condition,
+    /// The item the message is shown at.
+    pub item: ItemId,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+/// Severity auto-fill: `target` takes the value of the first case whose condition holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Derivation {
+    pub target: ItemId,
+    pub cases: Vec<DerivationCase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivationCase {
+    pub when: Condition,
+    pub value: Value,
+}
+
+/// The judgment rules of one disease in one form version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgmentRules {
+    pub consistency: Vec<ConsistencyRule>,
+    pub derived: Vec<Derivation>,
+    /// 診断基準.
+    pub diagnosis: Condition,
+    /// 重症度基準; `None` when the disease has none.
+    pub severity: Option<Condition>,
+}
+
+/// What the form is for: the 登録者証 needs the diagnostic criteria only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Subsidy,
+    RegistrantCertificateOnly,
+}
+
+/// 一次判定.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Meets,
+    DoesNotMeet,
+    Undeterminable { missing: Vec<ItemId> },
+}
+
+/// One problem with one item, in Japanese and English, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemError {
+    pub item: ItemId,
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+impl ItemError {
+    fn new(item: &str, code: &str, ja: String, en: String) -> Self {
+        ItemError {
+            item: item.to_owned(),
+            code: code.to_owned(),
+            message_ja: ja,
+            message_en: en,
+        }
+    }
+}
+
+/// Everything the machine judgment says about a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Judgment {
+    pub outcome: Outcome,
+    /// Type, range, requirement and consistency problems; the outcome treats invalid items as
+    /// missing.
+    pub errors: Vec<ItemError>,
+    /// Values the severity auto-fill set.
+    pub filled: BTreeMap<ItemId, Value>,
+}
+
+/// Checks one entered value against its definition.
+pub fn check_value(def: &ItemDef, value: &Value) -> Result<(), ItemError> {
+    let label = &def.label_ja;
+    let id = def.id.as_str();
+    let type_error = |ja: &str, en: &str| {
+        Err(ItemError::new(
+            id,
+            "invalid_type",
+            format!("{label}: {ja}"),
+            format!("{id}: {en}"),
+        ))
+    };
+    let range_error = |ja: String, en: String| {
+        Err(ItemError::new(
+            id,
+            "out_of_range",
+            format!("{label}: {ja}"),
+            format!("{id}: {en}"),
+        ))
+    };
+    match &def.kind {
+        ItemKind::Integer { min, max } => {
+            let Some(n) = value.as_i64() else {
+                return type_error("整数で入力してください。", "must be an integer");
+            };
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                return range_error(
+                    format!(
+                        "{}〜{} の範囲で入力してください。",
+                        fmt_opt(min),
+                        fmt_opt(max)
+                    ),
+                    format!("must be between {} and {}", fmt_opt(min), fmt_opt(max)),
+                );
+            }
+        }
+        ItemKind::Decimal { min, max } => {
+            let Some(x) = value.as_f64() else {
+                return type_error("数値で入力してください。", "must be a number");
+            };
+            if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
+                return range_error(
+                    format!(
+                        "{}〜{} の範囲で入力してください。",
+                        fmt_opt(min),
+                        fmt_opt(max)
+                    ),
+                    format!("must be between {} and {}", fmt_opt(min), fmt_opt(max)),
+                );
+            }
+        }
+        ItemKind::Date => {
+            if !value.as_str().is_some_and(valid_date) {
+                return type_error(
+                    "日付を YYYY-MM-DD で入力してください。",
+                    "must be a date YYYY-MM-DD",
+                );
+            }
+        }
+        ItemKind::YearMonth => {
+            if !value.as_str().is_some_and(valid_year_month) {
+                return type_error(
+                    "年月を YYYY-MM で入力してください。",
+                    "must be a year-month YYYY-MM",
+                );
+            }
+        }
+        ItemKind::Enum { options } => {
+            let ok = value
+                .as_str()
+                .is_some_and(|c| options.iter().any(|o| o.code == c));
+            if !ok {
+                return type_error(
+                    "選択肢から選んでください。",
+                    "must be one of the listed choices",
+                );
+            }
+        }
+        ItemKind::Boolean => {
+            if !value.is_boolean() {
+                return type_error("はい/いいえで入力してください。", "must be true or false");
+            }
+        }
+        ItemKind::Text { max_chars } => {
+            let Some(s) = value.as_str() else {
+                return type_error("文字で入力してください。", "must be text");
+            };
+            if s.chars().count() > *max_chars {
+                return range_error(
+                    format!("{max_chars} 文字以内で入力してください。"),
+                    format!("must be at most {max_chars} characters"),
+                );
+            }
+        }
+        ItemKind::MultiChoice { options } => {
+            let ok = value.as_array().is_some_and(|codes| {
+                codes.iter().all(|c| {
+                    c.as_str()
+                        .is_some_and(|c| options.iter().any(|o| o.code == c))
+                })
+            });
+            if !ok {
+                return type_error(
+                    "選択肢から選んでください。",
+                    "must be a list of the listed choices",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fmt_opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(String::new, |v| v.to_string())
+}
+
+fn valid_year_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
+}
+
+fn valid_date(s: &str) -> bool {
+    if s.len() != 10 || s.as_bytes()[7] != b'-' || !valid_year_month(&s[..7]) {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (
+        s[..4].parse::<u32>(),
+        s[5..7].parse::<u32>(),
+        s[8..].parse::<u32>(),
+    ) else {
+        return false;
+    };
+    if !s.as_bytes()[8..].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (1..=days).contains(&day)
+}
+
+/// Judges a form: checks every item, fills the derived severity items, applies the
+/// consistency rules, and decides the primary judgment for the form's purpose.
+pub fn judge(
+    items: &[ItemDef],
+    rules: &JudgmentRules,
+    entered: &BTreeMap<ItemId, Value>,
+    purpose: Purpose,
+) -> Judgment {
+    let mut errors = Vec::new();
+    let mut values = BTreeMap::new();
+    for (id, value) in entered.iter().filter(|(_, v)| !v.is_null()) {
+        match items.iter().find(|d| &d.id == id) {
+            None => errors.push(ItemError::new(
+                id,
+                "unknown_item",
+                format!("{id}: この様式にない項目です。"),
+                format!("{id}: not an item of this form"),
+            )),
+            Some(def) => match check_value(def, value) {
+                Ok(()) => {
+                    values.insert(id.clone(), value.clone());
+                }
+                Err(e) => errors.push(e),
+            },
+        }
+    }
+    let mut filled = BTreeMap::new();
+    for d in &rules.derived {
+        let derived = d
+            .cases
+            .iter()
+            .find_map(|case| match case.when.eval(&values) {
+                Truth::True => Some(Some(case.value.clone())),
+                Truth::Unknown(_) => Some(None),
+                Truth::False => None,
+            });
+        if let Some(Some(value)) = derived {
+            match values.get(&d.target) {
+                Some(entered) if *entered != value => errors.push(ItemError::new(
+                    &d.target,
+                    "derived_mismatch",
+                    format!("{}: 入力値が重症度の自動判定結果と一致しません。", d.target),
+                    format!(
+                        "{}: the entered value differs from the derived severity",
+                        d.target
+                    ),
+                )),
+                Some(_) => {}
+                None => {
+                    values.insert(d.target.clone(), value.clone());
+                    filled.insert(d.target.clone(), value);
+                }
+            }
+        }
+    }
+    for def in items {
+        let required = match &def.required {
+            Requirement::Optional => false,
+            Requirement::Required => true,
+            Requirement::RequiredWhen { when } => when.eval(&values) == Truth::True,
+        };
+        let derived = rules.derived.iter().any(|d| d.target == def.id);
+        // An entered but invalid value already has its own error.
+        let entered_any = entered.get(&def.id).is_some_and(|v| !v.is_null());
+        if required && !derived && !values.contains_key(&def.id) && !entered_any {
+            errors.push(ItemError::new(
+                &def.id,
+                "required",
+                format!("{}: 必須項目です。", def.label_ja),
+                format!("{}: required", def.id),
+            ));
+        }
+    }
+    for rule in &rules.consistency {
+        let applies = rule
+            .when
+            .as_ref()
+            .is_none_or(|w| w.eval(&values) == Truth::True);
+        if applies && rule.require.eval(&values) == Truth::False {
+            errors.push(ItemError::new(
+                &rule.item,
+                &rule.id,
+                rule.message_ja.clone(),
+                rule.message_en.clone(),
+            ));
+        }
+    }
+    let diagnosis = rules.diagnosis.eval(&values);
+    let severity = match (purpose, &rules.severity) {
+        (Purpose::RegistrantCertificateOnly, _) | (_, None) => Truth::True,
+        (Purpose::Subsidy, Some(s)) => s.eval(&values),
+    };
+    let outcome = match (diagnosis, severity) {
+        (Truth::False, _) | (_, Truth::False) => Outcome::DoesNotMeet,
+        (Truth::True, Truth::True) => Outcome::Meets,
+        (a, b) => {
+            let mut missing = BTreeSet::new();
+            for t in [a, b] {
+                if let Truth::Unknown(m) = t {
+                    missing.extend(m);
+                }
+            }
+            Outcome::Undeterminable {
+                missing: missing.into_iter().collect(),
+            }
+        }
+    };
+    Judgment {
+        outcome,
+        errors,
+        filled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn values(v: Value) -> BTreeMap<ItemId, Value> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn three_valued_logic_reports_what_is_missing() {
+        let c: Condition = serde_json::from_value(json!({
+            "op": "all", "of": [
+                {"op": "eq", "item": "a", "value": true},
+                {"op": "ge", "item": "b", "value": 3}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(c.eval(&values(json!({"a": true, "b": "3"}))), Truth::True);
+        assert_eq!(c.eval(&values(json!({"a": false}))), Truth::False);
+        assert_eq!(
+            c.eval(&values(json!({"a": true}))),
+            Truth::Unknown(BTreeSet::from(["b".to_owned()]))
+        );
+    }
+
+    #[test]
+    fn at_least_n_decides_as_soon_as_it_can() {
+        let c: Condition = serde_json::from_value(json!({
+            "op": "at_least", "n": 2, "of": [
+                {"op": "eq", "item": "a", "value": true},
+                {"op": "eq", "item": "b", "value": true},
+                {"op": "eq", "item": "c", "value": true}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(c.eval(&values(json!({"a": true, "b": true}))), Truth::True);
+        assert_eq!(
+            c.eval(&values(json!({"a": false, "b": false}))),
+            Truth::False
+        );
+        assert!(matches!(
+            c.eval(&values(json!({"a": true, "b": false}))),
+            Truth::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn dates_and_year_months_are_checked_and_ordered() {
+        assert!(valid_date("2024-02-29"));
+        assert!(!valid_date("2023-02-29"));
+        assert!(!valid_date("2024-13-01"));
+        assert!(!valid_date("2024-1-01"));
+        assert!(valid_year_month("2024-04"));
+        assert!(!valid_year_month("2024-00"));
+        let c = Condition::NotAfter {
+            item: "onset".into(),
+            other: "diagnosed".into(),
+        };
+        assert_eq!(
+            c.eval(&values(
+                json!({"onset": "2020-05", "diagnosed": "2020-05-20"})
+            )),
+            Truth::True
+        );
+        assert_eq!(
+            c.eval(&values(
+                json!({"onset": "2021-01", "diagnosed": "2020-12-31"})
+            )),
+            Truth::False
+        );
+    }
+}
