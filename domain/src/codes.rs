@@ -106,6 +106,38 @@ impl PrefectureCode {
     }
 }
 
+/// 全国地方公共団体コード: a prefecture, a designated city or any municipality — 5 digits and a
+/// check digit (weights 6-5-4-3-2, modulus 11, the last digit of 11 minus the remainder).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalGovernmentCode(String);
+code_newtype!(LocalGovernmentCode);
+
+impl LocalGovernmentCode {
+    pub fn parse(s: &str) -> Result<Self, CodeError> {
+        let kind = "local government code";
+        let d = digits(kind, s, 6)?;
+        let sum: u32 = d[..5]
+            .iter()
+            .zip([6u32, 5, 4, 3, 2])
+            .map(|(d, w)| u32::from(*d) * w)
+            .sum();
+        if ((11 - sum % 11) % 10) as u8 != d[5] {
+            return Err(CodeError::CheckDigit { kind });
+        }
+        PrefectureCode::parse(&s[..2]).map_err(|_| CodeError::Prefecture { kind })?;
+        Ok(LocalGovernmentCode(s.to_owned()))
+    }
+
+    pub fn prefecture(&self) -> PrefectureCode {
+        PrefectureCode(self.0[..2].to_owned())
+    }
+
+    /// A prefecture's own code ends in 000 before the check digit (東京都 130001).
+    pub fn is_prefecture(&self) -> bool {
+        &self.0[2..5] == "000"
+    }
+}
+
 /// 医療機関コード: 都道府県番号 2 + 点数表番号 1 + 郡市区番号 2 + 医療機関番号 4 + 検証番号 1.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstitutionCode(String);
@@ -226,6 +258,24 @@ mod tests {
             PayerNumber::parse(&code),
             Err(CodeError::LawNumber { .. })
         ));
+    }
+
+    #[test]
+    fn local_government_codes_follow_the_modulus_11_rule() {
+        // 北海道 010006, 札幌市 011002, 東京都 130001, 横浜市 141003, 那覇市 472018.
+        for ok in ["010006", "011002", "130001", "141003", "472018"] {
+            assert!(LocalGovernmentCode::parse(ok).is_ok(), "{ok}");
+        }
+        assert!(matches!(
+            LocalGovernmentCode::parse("130002"),
+            Err(CodeError::CheckDigit { .. })
+        ));
+        let tokyo = LocalGovernmentCode::parse("130001").unwrap();
+        assert!(tokyo.is_prefecture());
+        assert!(!LocalGovernmentCode::parse("011002")
+            .unwrap()
+            .is_prefecture());
+        assert_eq!(tokyo.prefecture().as_str(), "13");
     }
 
     #[test]

@@ -481,7 +481,8 @@ fn valid_year_month(s: &str) -> bool {
         && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
 }
 
-fn valid_date(s: &str) -> bool {
+/// `YYYY-MM-DD` naming a real day.
+pub fn valid_date(s: &str) -> bool {
     if s.len() != 10 || s.as_bytes()[7] != b'-' || !valid_year_month(&s[..7]) {
         return false;
     }

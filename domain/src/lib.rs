@@ -6,11 +6,14 @@ pub mod aggregate;
 pub mod codes;
 pub mod disease;
 pub mod event;
+pub mod form;
 pub mod institution;
 pub mod judgment;
 pub mod program;
 
 pub use aggregate::Aggregate;
-pub use codes::{CodeError, InstitutionCode, PayerNumber, PrefectureCode, RecipientNumber};
+pub use codes::{
+    CodeError, InstitutionCode, LocalGovernmentCode, PayerNumber, PrefectureCode, RecipientNumber,
+};
 pub use event::{DomainEvent, EventCatalog, EventKind, PayloadError};
 pub use program::{Program, Role};

@@ -1,0 +1,659 @@
+//! The clinical form (`ClinicalForm`: 臨床調査個人票 for 難病, 医療意見書 for 小慢) and its life:
+//! draft → submitted → received by the municipality (アクセスキー registered) → certified or not
+//! (or, for registrant-certificate-only forms, certificate issued or not), or withdrawn.
+//! Every edit is an event of field-level changes; the machine judgment runs on every save and
+//! is recorded, with the master version it used, when its result changes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::aggregate::Aggregate;
+use crate::codes::{InstitutionCode, LocalGovernmentCode, RecipientNumber};
+use crate::disease::DiseaseForm;
+use crate::event::{DomainEvent, EventKind};
+use crate::judgment::{ItemError, Judgment, Outcome, Purpose};
+use crate::program::{Program, Role};
+
+/// 新規 or 更新.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Application {
+    New,
+    Renewal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+/// The patient as the form names them. Personal data: never logged, never in research extracts
+/// or on the bus; `Debug` hides it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub name_kanji: String,
+    pub name_kana: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub sex: Sex,
+    pub address: String,
+    /// The municipality of the address (全国地方公共団体コード).
+    pub municipality: LocalGovernmentCode,
+    pub insurer_number: Option<String>,
+    pub insured_symbol_number: Option<String>,
+    /// 受給者番号, once the patient has one.
+    pub recipient_number: Option<RecipientNumber>,
+}
+
+impl std::fmt::Debug for Patient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Patient(***)")
+    }
+}
+
+/// Where a carried-over form (前回値踏襲) came from, and which items the new form version no
+/// longer has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CarryOver {
+    pub from_form: String,
+    pub dropped_items: Vec<String>,
+}
+
+/// One item's change, old → new (`null` for absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemChange {
+    pub item: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// The municipality's review result (審査結果).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ReviewResult {
+    /// Subsidy granted for a period (`YYYY-MM-DD`).
+    Certified {
+        from: String,
+        to: String,
+    },
+    NotCertified {
+        reason: String,
+    },
+    /// Registrant-certificate-only forms: 登録者証 issued (it does not expire).
+    CertificateIssued,
+    CertificateNotIssued {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Submitted,
+    Received,
+    Decided,
+    Withdrawn,
+}
+
+/// The master a judgment used: disease, form version and the master version id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MasterRef {
+    pub disease: String,
+    pub form_version: String,
+    pub master_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum FormEvent {
+    FormDrafted {
+        program: Program,
+        disease: String,
+        form_version: String,
+        application: Application,
+        purpose: Purpose,
+        institution: InstitutionCode,
+        author: String,
+        /// The 実施主体 (prefecture or designated city) that reviews the form.
+        jurisdiction: LocalGovernmentCode,
+        patient: Box<Patient>,
+        research_consent: bool,
+        items: BTreeMap<String, Value>,
+        carried_over: Option<CarryOver>,
+    },
+    ItemsEdited {
+        changes: Vec<ItemChange>,
+    },
+    JudgmentRecorded {
+        outcome: Outcome,
+        errors: Vec<ItemError>,
+        filled: BTreeMap<String, Value>,
+        master: MasterRef,
+    },
+    FormSubmitted {
+        by: String,
+    },
+    FormReceived {
+        access_key: String,
+    },
+    /// データ修正 by the municipality; the reason is in the event metadata.
+    DataCorrected {
+        changes: Vec<ItemChange>,
+    },
+    ReviewResultRecorded {
+        result: ReviewResult,
+    },
+    FormWithdrawn {
+        reason: String,
+    },
+}
+
+impl DomainEvent for FormEvent {
+    const KINDS: &'static [EventKind] = &[
+        EventKind::new("FormDrafted"),
+        EventKind::new("ItemsEdited"),
+        EventKind::new("JudgmentRecorded"),
+        EventKind::new("FormSubmitted"),
+        EventKind::new("FormReceived"),
+        EventKind::new("DataCorrected"),
+        EventKind::new("ReviewResultRecorded"),
+        EventKind::new("FormWithdrawn"),
+    ];
+}
+
+/// Which kind of designated doctor an account is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Designation {
+    /// 難病指定医.
+    Nanbyo,
+    /// 協力難病指定医: renewals only.
+    CooperatingNanbyo,
+    /// 小慢指定医.
+    Shoman,
+}
+
+/// Who is acting, with the scope their account has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    pub account: String,
+    pub role: Role,
+    pub program: Program,
+    /// Primary and approved secondary institutions (doctors, clerks).
+    pub institutions: Vec<InstitutionCode>,
+    /// The prefecture or designated city (municipality users).
+    pub jurisdiction: Option<LocalGovernmentCode>,
+    pub designation: Option<Designation>,
+}
+
+/// What a form command wants, with the actor and, where the judgment runs, the master.
+#[derive(Debug, Clone)]
+pub struct FormCommand {
+    pub actor: Actor,
+    /// Mandatory for changes after submission.
+    pub reason: Option<String>,
+    pub action: FormAction,
+}
+
+#[derive(Debug, Clone)]
+pub enum FormAction {
+    Draft {
+        master: Box<(DiseaseForm, String)>,
+        application: Application,
+        purpose: Purpose,
+        institution: InstitutionCode,
+        jurisdiction: LocalGovernmentCode,
+        patient: Box<Patient>,
+        research_consent: bool,
+        items: BTreeMap<String, Value>,
+        carried_over: Option<CarryOver>,
+    },
+    Edit {
+        master: Box<(DiseaseForm, String)>,
+        items: BTreeMap<String, Value>,
+    },
+    Submit,
+    Receive {
+        access_key: String,
+    },
+    Correct {
+        master: Box<(DiseaseForm, String)>,
+        items: BTreeMap<String, Value>,
+    },
+    Review {
+        result: ReviewResult,
+    },
+    Withdraw {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    #[error("the form already exists")]
+    AlreadyExists,
+    #[error("no such form")]
+    NotFound,
+    #[error("not permitted: {0}")]
+    Forbidden(&'static str),
+    #[error("not possible while the form is {0:?}")]
+    WrongStatus(Status),
+    #[error("a reason is required for a change after submission")]
+    ReasonRequired,
+    #[error("the form's items are not valid")]
+    InvalidItems(Vec<ItemError>),
+    #[error("the master is for another disease, program or form version")]
+    WrongMaster,
+    #[error("nothing changed")]
+    Unchanged,
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClinicalForm {
+    pub exists: bool,
+    pub program: Option<Program>,
+    pub disease: String,
+    pub form_version: String,
+    pub application: Option<Application>,
+    pub purpose: Option<Purpose>,
+    pub institution: Option<InstitutionCode>,
+    pub jurisdiction: Option<LocalGovernmentCode>,
+    pub author: String,
+    pub items: BTreeMap<String, Value>,
+    pub status: Option<Status>,
+    pub judgment: Option<Outcome>,
+    pub access_key: Option<String>,
+    pub review: Option<ReviewResult>,
+}
+
+fn changes(old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> Vec<ItemChange> {
+    new.iter()
+        .filter(|(k, v)| old.get(*k).unwrap_or(&Value::Null) != *v)
+        .map(|(k, v)| ItemChange {
+            item: k.clone(),
+            old: old.get(k).cloned().unwrap_or(Value::Null),
+            new: v.clone(),
+        })
+        .collect()
+}
+
+/// Items whose type or range is wrong cannot be stored; requirement and consistency problems
+/// can (a draft is incomplete) and show in the judgment.
+fn check_items(master: &DiseaseForm, items: &BTreeMap<String, Value>) -> Result<(), FormError> {
+    let errors: Vec<ItemError> = items
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .filter_map(|(id, v)| match master.item(id) {
+            None => Some(ItemError {
+                item: id.clone(),
+                code: "unknown_item".into(),
+                message_ja: format!("{id}: この様式にない項目です。"),
+                message_en: format!("{id}: not an item of this form"),
+            }),
+            Some(def) => crate::judgment::check_value(def, v).err(),
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(FormError::InvalidItems(errors))
+    }
+}
+
+impl ClinicalForm {
+    fn judged(
+        &self,
+        master: &(DiseaseForm, String),
+        items: &BTreeMap<String, Value>,
+        purpose: Purpose,
+    ) -> Option<FormEvent> {
+        let Judgment {
+            outcome,
+            errors,
+            filled,
+        } = master.0.judge(items, purpose);
+        (self.judgment.as_ref() != Some(&outcome)).then(|| FormEvent::JudgmentRecorded {
+            outcome,
+            errors,
+            filled,
+            master: MasterRef {
+                disease: master.0.code.clone(),
+                form_version: master.0.form_version.clone(),
+                master_version: master.1.clone(),
+            },
+        })
+    }
+
+    /// Program, institution and jurisdiction scope of the actor for this form.
+    fn in_scope(&self, actor: &Actor) -> bool {
+        if self.program != Some(actor.program) {
+            return false;
+        }
+        match actor.role {
+            Role::DesignatedDoctor | Role::Clerk => self
+                .institution
+                .as_ref()
+                .is_some_and(|i| actor.institutions.contains(i)),
+            Role::MunicipalityStaff | Role::MunicipalityAdmin => {
+                self.jurisdiction.is_some() && self.jurisdiction == actor.jurisdiction
+            }
+            _ => false,
+        }
+    }
+
+    fn same_master(&self, master: &DiseaseForm) -> bool {
+        Some(master.program) == self.program
+            && master.code == self.disease
+            && master.form_version == self.form_version
+    }
+}
+
+impl Aggregate for ClinicalForm {
+    const STREAM_TYPE: &'static str = "form";
+    type Event = FormEvent;
+    type Command = FormCommand;
+    type Error = FormError;
+
+    fn decide(&self, command: &FormCommand) -> Result<Vec<FormEvent>, FormError> {
+        let actor = &command.actor;
+        let status = self.status;
+        match &command.action {
+            FormAction::Draft {
+                master,
+                application,
+                purpose,
+                institution,
+                jurisdiction,
+                patient,
+                research_consent,
+                items,
+                carried_over,
+            } => {
+                if self.exists {
+                    return Err(FormError::AlreadyExists);
+                }
+                if !matches!(actor.role, Role::DesignatedDoctor | Role::Clerk) {
+                    return Err(FormError::Forbidden("only doctors and clerks create forms"));
+                }
+                if master.0.program != actor.program {
+                    return Err(FormError::Forbidden(
+                        "the disease belongs to the other program",
+                    ));
+                }
+                if !actor.institutions.contains(institution) {
+                    return Err(FormError::Forbidden(
+                        "the institution is not one of the actor's",
+                    ));
+                }
+                if !crate::judgment::valid_date(&patient.birth_date) {
+                    return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
+                }
+                if patient.name_kanji.trim().is_empty() || patient.name_kana.trim().is_empty() {
+                    return Err(FormError::Invalid("the patient's name is required"));
+                }
+                check_items(&master.0, items)?;
+                let drafted = FormEvent::FormDrafted {
+                    program: master.0.program,
+                    disease: master.0.code.clone(),
+                    form_version: master.0.form_version.clone(),
+                    application: *application,
+                    purpose: *purpose,
+                    institution: institution.clone(),
+                    author: actor.account.clone(),
+                    jurisdiction: jurisdiction.clone(),
+                    patient: patient.clone(),
+                    research_consent: *research_consent,
+                    items: items
+                        .iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                    carried_over: carried_over.clone(),
+                };
+                let mut events = vec![drafted];
+                events.extend(ClinicalForm::default().judged(master, items, *purpose));
+                Ok(events)
+            }
+            FormAction::Edit { master, items } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if !matches!(actor.role, Role::DesignatedDoctor | Role::Clerk)
+                    || !self.in_scope(actor)
+                {
+                    return Err(FormError::Forbidden(
+                        "not a doctor or clerk of the form's institution",
+                    ));
+                }
+                match status {
+                    Some(Status::Draft) => {}
+                    Some(Status::Submitted) if actor.role == Role::DesignatedDoctor => {
+                        if command
+                            .reason
+                            .as_deref()
+                            .is_none_or(|r| r.trim().is_empty())
+                        {
+                            return Err(FormError::ReasonRequired);
+                        }
+                    }
+                    Some(Status::Submitted) => {
+                        return Err(FormError::Forbidden("a clerk may only edit drafts"))
+                    }
+                    Some(s) => return Err(FormError::WrongStatus(s)),
+                    None => return Err(FormError::NotFound),
+                }
+                self.edit(master, items, |changes| FormEvent::ItemsEdited { changes })
+            }
+            FormAction::Correct { master, items } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if actor.role != Role::MunicipalityStaff || !self.in_scope(actor) {
+                    return Err(FormError::Forbidden(
+                        "not municipality staff of the form's jurisdiction",
+                    ));
+                }
+                if !matches!(status, Some(Status::Received | Status::Decided)) {
+                    return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
+                }
+                if command
+                    .reason
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+                {
+                    return Err(FormError::ReasonRequired);
+                }
+                self.edit(master, items, |changes| FormEvent::DataCorrected {
+                    changes,
+                })
+            }
+            FormAction::Submit => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if actor.role != Role::DesignatedDoctor || !self.in_scope(actor) {
+                    return Err(FormError::Forbidden(
+                        "only a designated doctor of the institution submits",
+                    ));
+                }
+                if actor.designation == Some(Designation::CooperatingNanbyo)
+                    && self.application != Some(Application::Renewal)
+                {
+                    return Err(FormError::Forbidden(
+                        "a 協力難病指定医 may only submit renewals",
+                    ));
+                }
+                if status != Some(Status::Draft) {
+                    return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
+                }
+                Ok(vec![FormEvent::FormSubmitted {
+                    by: actor.account.clone(),
+                }])
+            }
+            FormAction::Receive { access_key } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if actor.role != Role::MunicipalityStaff || !self.in_scope(actor) {
+                    return Err(FormError::Forbidden(
+                        "not municipality staff of the form's jurisdiction",
+                    ));
+                }
+                if status != Some(Status::Submitted) {
+                    return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
+                }
+                let key = access_key.trim();
+                if key.len() < 8
+                    || key.len() > 32
+                    || !key.bytes().all(|b| b.is_ascii_alphanumeric())
+                {
+                    return Err(FormError::Invalid(
+                        "an access key is 8-32 letters and digits",
+                    ));
+                }
+                Ok(vec![FormEvent::FormReceived {
+                    access_key: key.to_owned(),
+                }])
+            }
+            FormAction::Review { result } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if actor.role != Role::MunicipalityStaff || !self.in_scope(actor) {
+                    return Err(FormError::Forbidden(
+                        "not municipality staff of the form's jurisdiction",
+                    ));
+                }
+                if status != Some(Status::Received) {
+                    return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
+                }
+                let certificate_only = self.purpose == Some(Purpose::RegistrantCertificateOnly);
+                let fits = match result {
+                    ReviewResult::Certified { from, to } => {
+                        !certificate_only && from.len() == 10 && to.len() == 10 && from <= to
+                    }
+                    ReviewResult::NotCertified { reason } => {
+                        !certificate_only && !reason.trim().is_empty()
+                    }
+                    ReviewResult::CertificateIssued => certificate_only,
+                    ReviewResult::CertificateNotIssued { reason } => {
+                        certificate_only && !reason.trim().is_empty()
+                    }
+                };
+                if !fits {
+                    return Err(FormError::Invalid(
+                        "the result does not fit the form's purpose, or lacks a period or reason",
+                    ));
+                }
+                Ok(vec![FormEvent::ReviewResultRecorded {
+                    result: result.clone(),
+                }])
+            }
+            FormAction::Withdraw { reason } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if !self.in_scope(actor) || actor.role == Role::Clerk {
+                    return Err(FormError::Forbidden("not permitted to withdraw this form"));
+                }
+                if matches!(status, Some(Status::Decided | Status::Withdrawn)) {
+                    return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
+                }
+                if reason.trim().is_empty() {
+                    return Err(FormError::ReasonRequired);
+                }
+                Ok(vec![FormEvent::FormWithdrawn {
+                    reason: reason.clone(),
+                }])
+            }
+        }
+    }
+
+    fn apply(mut self, event: &FormEvent) -> Self {
+        match event {
+            FormEvent::FormDrafted {
+                program,
+                disease,
+                form_version,
+                application,
+                purpose,
+                institution,
+                author,
+                jurisdiction,
+                items,
+                ..
+            } => {
+                self.exists = true;
+                self.program = Some(*program);
+                self.disease = disease.clone();
+                self.form_version = form_version.clone();
+                self.application = Some(*application);
+                self.purpose = Some(*purpose);
+                self.institution = Some(institution.clone());
+                self.jurisdiction = Some(jurisdiction.clone());
+                self.author = author.clone();
+                self.items = items.clone();
+                self.status = Some(Status::Draft);
+            }
+            FormEvent::ItemsEdited { changes } | FormEvent::DataCorrected { changes } => {
+                for c in changes {
+                    if c.new.is_null() {
+                        self.items.remove(&c.item);
+                    } else {
+                        self.items.insert(c.item.clone(), c.new.clone());
+                    }
+                }
+            }
+            FormEvent::JudgmentRecorded { outcome, .. } => self.judgment = Some(outcome.clone()),
+            FormEvent::FormSubmitted { .. } => self.status = Some(Status::Submitted),
+            FormEvent::FormReceived { access_key } => {
+                self.access_key = Some(access_key.clone());
+                self.status = Some(Status::Received);
+            }
+            FormEvent::ReviewResultRecorded { result } => {
+                self.review = Some(result.clone());
+                self.status = Some(Status::Decided);
+            }
+            FormEvent::FormWithdrawn { .. } => self.status = Some(Status::Withdrawn),
+        }
+        self
+    }
+}
+
+impl ClinicalForm {
+    /// An edit: the changed items as one event, then the judgment if its result changed.
+    fn edit(
+        &self,
+        master: &(DiseaseForm, String),
+        items: &BTreeMap<String, Value>,
+        event: impl FnOnce(Vec<ItemChange>) -> FormEvent,
+    ) -> Result<Vec<FormEvent>, FormError> {
+        if !self.same_master(&master.0) {
+            return Err(FormError::WrongMaster);
+        }
+        check_items(&master.0, items)?;
+        let changes = changes(&self.items, items);
+        if changes.is_empty() {
+            return Err(FormError::Unchanged);
+        }
+        let mut after = self.items.clone();
+        for c in &changes {
+            if c.new.is_null() {
+                after.remove(&c.item);
+            } else {
+                after.insert(c.item.clone(), c.new.clone());
+            }
+        }
+        let purpose = self.purpose.unwrap_or(Purpose::Subsidy);
+        let mut events = vec![event(changes)];
+        events.extend(self.judged(master, &after, purpose));
+        Ok(events)
+    }
+}

@@ -1,0 +1,436 @@
+//! The clinical form, given / when / then: who may do what, at which stage, and which events a
+//! command produces.
+
+use std::collections::BTreeMap;
+
+use domain::disease::{shipped, DiseaseForm};
+use domain::form::{
+    Actor, Application, ClinicalForm, Designation, FormAction, FormCommand, FormError, FormEvent,
+    Patient, ReviewResult, Sex, Status,
+};
+use domain::judgment::{Outcome, Purpose};
+use domain::{
+    Aggregate, DomainEvent, EventCatalog, InstitutionCode, LocalGovernmentCode, Program, Role,
+};
+use serde_json::{json, Value};
+
+const HOSPITAL: &str = "0110113719";
+const OTHER_HOSPITAL: &str = "1310112345";
+const HOKKAIDO: &str = "010006";
+const TOKYO: &str = "130001";
+
+fn parkinson() -> Box<(DiseaseForm, String)> {
+    let d = shipped()
+        .into_iter()
+        .find(|d| d.program == Program::Nanbyo && d.code == "6")
+        .expect("shipped");
+    Box::new((d, "master-2024-04-01".into()))
+}
+
+fn code(c: &str) -> InstitutionCode {
+    InstitutionCode::parse(c).expect("code")
+}
+
+fn gov(c: &str) -> LocalGovernmentCode {
+    LocalGovernmentCode::parse(c).expect("code")
+}
+
+fn actor(role: Role) -> Actor {
+    Actor {
+        account: format!("{}-1", role.as_str()),
+        role,
+        program: Program::Nanbyo,
+        institutions: match role {
+            Role::DesignatedDoctor | Role::Clerk => vec![code(HOSPITAL)],
+            _ => vec![],
+        },
+        jurisdiction: matches!(role, Role::MunicipalityStaff | Role::MunicipalityAdmin)
+            .then(|| gov(HOKKAIDO)),
+        designation: (role == Role::DesignatedDoctor).then_some(Designation::Nanbyo),
+    }
+}
+
+fn patient() -> Patient {
+    Patient {
+        name_kanji: "山田 太郎".into(),
+        name_kana: "ヤマダ タロウ".into(),
+        birth_date: "1950-04-01".into(),
+        sex: Sex::Male,
+        address: "札幌市中央区北1条西2丁目".into(),
+        municipality: gov("011002"),
+        insurer_number: Some("01234567".into()),
+        insured_symbol_number: Some("記号1・番号2".into()),
+        recipient_number: None,
+    }
+}
+
+fn meets() -> BTreeMap<String, Value> {
+    serde_json::from_value(json!({
+        "basic.onset_ym": "2019-06", "basic.diagnosis_ym": "2020-02",
+        "dx.parkinsonism": true, "dx.imaging_no_cause": true,
+        "dx.no_drug_toxin_exposure": true, "dx.antiparkinson_response": true,
+        "sev.hoehn_yahr": "3", "sev.daily_life_disability": "2"
+    }))
+    .expect("items")
+}
+
+fn cmd(actor: Actor, action: FormAction) -> FormCommand {
+    FormCommand {
+        actor,
+        reason: None,
+        action,
+    }
+}
+
+fn draft(
+    actor: Actor,
+    application: Application,
+    purpose: Purpose,
+    items: BTreeMap<String, Value>,
+) -> FormCommand {
+    cmd(
+        actor,
+        FormAction::Draft {
+            master: parkinson(),
+            application,
+            purpose,
+            institution: code(HOSPITAL),
+            jurisdiction: gov(HOKKAIDO),
+            patient: Box::new(patient()),
+            research_consent: true,
+            items,
+            carried_over: None,
+        },
+    )
+}
+
+fn edit(actor: Actor, items: Value) -> FormCommand {
+    cmd(
+        actor,
+        FormAction::Edit {
+            master: parkinson(),
+            items: serde_json::from_value(items).expect("items"),
+        },
+    )
+}
+
+/// When the command, then the new events: each one accepted by the store's validation, and
+/// applied to the state.
+fn decide_ok(state: &ClinicalForm, command: &FormCommand) -> (ClinicalForm, Vec<FormEvent>) {
+    let events = state.decide(command).expect("accepted");
+    let catalog = EventCatalog::registry();
+    for e in &events {
+        let (t, v, payload) = e.to_payload().expect("payload");
+        catalog
+            .validate(&t, v, &payload)
+            .expect("every event passes the store's validation");
+    }
+    let next = events.iter().fold(state.clone(), |s, e| s.apply(e));
+    (next, events)
+}
+
+fn drafted() -> (ClinicalForm, Vec<FormEvent>) {
+    decide_ok(
+        &ClinicalForm::default(),
+        &draft(
+            actor(Role::DesignatedDoctor),
+            Application::New,
+            Purpose::Subsidy,
+            meets(),
+        ),
+    )
+}
+
+#[test]
+fn a_doctor_drafts_a_form_and_the_machine_judges_it() {
+    let (state, events) = drafted();
+    assert_eq!(events.len(), 2);
+    assert!(matches!(&events[0], FormEvent::FormDrafted { disease, .. } if disease == "6"));
+    match &events[1] {
+        FormEvent::JudgmentRecorded {
+            outcome,
+            master,
+            filled,
+            ..
+        } => {
+            assert_eq!(*outcome, Outcome::Meets);
+            assert_eq!(master.master_version, "master-2024-04-01");
+            assert_eq!(filled.get("sev.meets_severity"), Some(&json!(true)));
+        }
+        other => panic!("expected a judgment, got {other:?}"),
+    }
+    assert_eq!(state.status, Some(Status::Draft));
+}
+
+#[test]
+fn a_doctor_of_another_institution_or_program_cannot_draft() {
+    let mut elsewhere = actor(Role::DesignatedDoctor);
+    elsewhere.institutions = vec![code(OTHER_HOSPITAL)];
+    let c = draft(elsewhere, Application::New, Purpose::Subsidy, meets());
+    assert!(matches!(
+        ClinicalForm::default().decide(&c),
+        Err(FormError::Forbidden(_))
+    ));
+
+    let mut shoman = actor(Role::DesignatedDoctor);
+    shoman.program = Program::Shoman;
+    let c = draft(shoman, Application::New, Purpose::Subsidy, meets());
+    assert!(matches!(
+        ClinicalForm::default().decide(&c),
+        Err(FormError::Forbidden(_))
+    ));
+
+    let c = draft(
+        actor(Role::MunicipalityStaff),
+        Application::New,
+        Purpose::Subsidy,
+        meets(),
+    );
+    assert!(matches!(
+        ClinicalForm::default().decide(&c),
+        Err(FormError::Forbidden(_))
+    ));
+}
+
+#[test]
+fn invalid_item_values_are_refused_item_by_item() {
+    let mut items = meets();
+    items.insert("sev.hoehn_yahr".into(), json!("9"));
+    items.insert("basic.onset_ym".into(), json!("2019-13"));
+    items.insert("dx.unknown".into(), json!(true));
+    let c = draft(
+        actor(Role::DesignatedDoctor),
+        Application::New,
+        Purpose::Subsidy,
+        items,
+    );
+    match ClinicalForm::default().decide(&c) {
+        Err(FormError::InvalidItems(errors)) => {
+            let ids: Vec<&str> = errors.iter().map(|e| e.item.as_str()).collect();
+            assert_eq!(ids, ["basic.onset_ym", "dx.unknown", "sev.hoehn_yahr"]);
+            assert!(errors
+                .iter()
+                .all(|e| !e.message_ja.is_empty() && !e.message_en.is_empty()));
+        }
+        other => panic!("expected item errors, got {other:?}"),
+    }
+}
+
+#[test]
+fn edits_record_old_and_new_values_and_a_judgment_only_when_it_changes() {
+    let (state, _) = drafted();
+    // A change that keeps the outcome: one event.
+    let (state, events) = decide_ok(
+        &state,
+        &edit(actor(Role::Clerk), json!({"sev.hoehn_yahr": "4"})),
+    );
+    assert_eq!(events.len(), 1);
+    match &events[0] {
+        FormEvent::ItemsEdited { changes } => {
+            assert_eq!(changes.len(), 1);
+            assert_eq!(
+                (changes[0].old.clone(), changes[0].new.clone()),
+                (json!("3"), json!("4"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A change that flips the outcome: the edit and the new judgment.
+    let (state, events) = decide_ok(
+        &state,
+        &edit(actor(Role::Clerk), json!({"sev.hoehn_yahr": "2"})),
+    );
+    assert_eq!(events.len(), 2);
+    assert!(matches!(
+        &events[1],
+        FormEvent::JudgmentRecorded {
+            outcome: Outcome::DoesNotMeet,
+            ..
+        }
+    ));
+    // Once the severity fails, a missing diagnosis item changes nothing: still does not meet.
+    let (_, events) = decide_ok(
+        &state,
+        &edit(actor(Role::Clerk), json!({"dx.parkinsonism": null})),
+    );
+    assert_eq!(events.len(), 1);
+    // From a form that meets, clearing an item makes it undeterminable.
+    let (state, _) = drafted();
+    let (_, events) = decide_ok(
+        &state,
+        &edit(actor(Role::Clerk), json!({"dx.parkinsonism": null})),
+    );
+    assert!(matches!(
+        &events[1],
+        FormEvent::JudgmentRecorded { outcome: Outcome::Undeterminable { missing }, .. } if missing == &["dx.parkinsonism"]
+    ));
+    // Saving the same values is refused rather than recorded.
+    let (state, _) = drafted();
+    assert_eq!(
+        state.decide(&edit(
+            actor(Role::DesignatedDoctor),
+            json!({"sev.hoehn_yahr": "3"})
+        )),
+        Err(FormError::Unchanged)
+    );
+}
+
+#[test]
+fn after_submission_a_clerk_cannot_edit_and_a_doctor_must_give_a_reason() {
+    let (state, _) = drafted();
+    assert!(matches!(
+        state.decide(&cmd(actor(Role::Clerk), FormAction::Submit)),
+        Err(FormError::Forbidden(_))
+    ));
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(actor(Role::DesignatedDoctor), FormAction::Submit),
+    );
+    assert_eq!(state.status, Some(Status::Submitted));
+    assert!(matches!(
+        state.decide(&edit(actor(Role::Clerk), json!({"sev.hoehn_yahr": "4"}))),
+        Err(FormError::Forbidden(_))
+    ));
+    assert_eq!(
+        state.decide(&edit(
+            actor(Role::DesignatedDoctor),
+            json!({"sev.hoehn_yahr": "4"})
+        )),
+        Err(FormError::ReasonRequired)
+    );
+    let mut with_reason = edit(
+        actor(Role::DesignatedDoctor),
+        json!({"sev.hoehn_yahr": "4"}),
+    );
+    with_reason.reason = Some("転記誤りの訂正".into());
+    decide_ok(&state, &with_reason);
+}
+
+#[test]
+fn a_cooperating_doctor_submits_renewals_only() {
+    let mut cooperating = actor(Role::DesignatedDoctor);
+    cooperating.designation = Some(Designation::CooperatingNanbyo);
+    let (new_form, _) = drafted();
+    assert!(matches!(
+        new_form.decide(&cmd(cooperating.clone(), FormAction::Submit)),
+        Err(FormError::Forbidden(_))
+    ));
+    let (renewal, _) = decide_ok(
+        &ClinicalForm::default(),
+        &draft(
+            actor(Role::DesignatedDoctor),
+            Application::Renewal,
+            Purpose::Subsidy,
+            meets(),
+        ),
+    );
+    decide_ok(&renewal, &cmd(cooperating, FormAction::Submit));
+}
+
+fn received(purpose: Purpose) -> ClinicalForm {
+    let (state, _) = decide_ok(
+        &ClinicalForm::default(),
+        &draft(
+            actor(Role::DesignatedDoctor),
+            Application::New,
+            purpose,
+            meets(),
+        ),
+    );
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(actor(Role::DesignatedDoctor), FormAction::Submit),
+    );
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(
+            actor(Role::MunicipalityStaff),
+            FormAction::Receive {
+                access_key: "AB12CD34EF56".into(),
+            },
+        ),
+    );
+    state
+}
+
+#[test]
+fn the_municipality_of_the_jurisdiction_receives_and_reviews() {
+    let state = received(Purpose::Subsidy);
+    assert_eq!(state.status, Some(Status::Received));
+    assert_eq!(state.access_key.as_deref(), Some("AB12CD34EF56"));
+
+    let mut tokyo = actor(Role::MunicipalityStaff);
+    tokyo.jurisdiction = Some(gov(TOKYO));
+    let certified = FormAction::Review {
+        result: ReviewResult::Certified {
+            from: "2024-05-01".into(),
+            to: "2025-04-30".into(),
+        },
+    };
+    assert!(matches!(
+        state.decide(&cmd(tokyo, certified.clone())),
+        Err(FormError::Forbidden(_))
+    ));
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(actor(Role::MunicipalityStaff), certified.clone()),
+    );
+    assert_eq!(state.status, Some(Status::Decided));
+    assert!(matches!(
+        state.decide(&cmd(actor(Role::MunicipalityStaff), certified)),
+        Err(FormError::WrongStatus(Status::Decided))
+    ));
+}
+
+#[test]
+fn a_certificate_only_form_takes_the_certificate_result_rule() {
+    let state = received(Purpose::RegistrantCertificateOnly);
+    let grant = FormAction::Review {
+        result: ReviewResult::Certified {
+            from: "2024-05-01".into(),
+            to: "2025-04-30".into(),
+        },
+    };
+    assert!(matches!(
+        state.decide(&cmd(actor(Role::MunicipalityStaff), grant)),
+        Err(FormError::Invalid(_))
+    ));
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(
+            actor(Role::MunicipalityStaff),
+            FormAction::Review {
+                result: ReviewResult::CertificateIssued,
+            },
+        ),
+    );
+    assert_eq!(state.review, Some(ReviewResult::CertificateIssued));
+}
+
+#[test]
+fn a_municipal_correction_needs_a_reason_and_keeps_old_and_new() {
+    let state = received(Purpose::Subsidy);
+    let correct = |reason: Option<&str>| FormCommand {
+        actor: actor(Role::MunicipalityStaff),
+        reason: reason.map(str::to_owned),
+        action: FormAction::Correct {
+            master: parkinson(),
+            items: serde_json::from_value(json!({"basic.diagnosis_ym": "2020-03"})).expect("items"),
+        },
+    };
+    assert_eq!(state.decide(&correct(None)), Err(FormError::ReasonRequired));
+    let (_, events) = decide_ok(&state, &correct(Some("紙の申請書と照合")));
+    assert!(
+        matches!(&events[0], FormEvent::DataCorrected { changes } if changes[0].old == json!("2020-02"))
+    );
+}
+
+#[test]
+fn patient_data_stays_out_of_debug_output() {
+    let (_, events) = drafted();
+    let debug = format!("{:?}", events[0]);
+    assert!(
+        !debug.contains("山田") && !debug.contains("1950-04-01"),
+        "{debug}"
+    );
+}
