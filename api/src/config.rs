@@ -62,6 +62,11 @@ pub struct ServeArgs {
     /// owner, the service as a role that may only read and append).
     #[arg(long, env = "NANBYO_SKIP_MIGRATIONS")]
     pub skip_migrations: bool,
+    /// Development and tests only: take the acting account from the `X-Nanbyo-Dev-Actor`
+    /// header (JSON). Never enable this on a server reachable by users: logins arrive with the
+    /// accounts issue.
+    #[arg(long, env = "NANBYO_DEV_ACTOR_HEADER")]
+    pub dev_actor_header: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,12 +16,16 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn EventStore>,
+    pub masters: Arc<commands::forms::MasterCache>,
+    /// Accept the development actor header (until logins exist).
+    pub dev_actor_header: bool,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::forms::routes())
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod error;
+pub mod forms;
 pub mod http;
 pub mod startup;
 pub mod telemetry;

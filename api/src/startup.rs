@@ -25,6 +25,8 @@ pub enum StartupError {
     Serve(std::io::Error),
     #[error("{0}")]
     Store(StoreError),
+    #[error("cannot publish the shipped master: {0}")]
+    Master(String),
     #[error("benchmark failed: {0}")]
     Bench(anyhow::Error),
 }
@@ -52,9 +54,26 @@ impl Application {
                     addr: args.listen,
                     source,
                 })?;
+        let masters = Arc::new(commands::forms::MasterCache::default());
+        // The master shipped with this release, published once (a new release with changed
+        // masters publishes a new version; forms keep the version they used).
+        match commands::forms::publish_shipped(&store, &masters).await {
+            Ok(Some(version)) => tracing::info!(version, "published the shipped disease master"),
+            Ok(None) => {}
+            Err(e) => return Err(StartupError::Master(e.to_string())),
+        }
+        if args.dev_actor_header {
+            tracing::warn!(
+                "the development actor header is accepted: never expose this server to users"
+            );
+        }
         Ok(Application {
             listener,
-            state: AppState { store },
+            state: AppState {
+                store,
+                masters,
+                dev_actor_header: args.dev_actor_header,
+            },
         })
     }
 

@@ -2,6 +2,8 @@
 //! command of every aggregate goes through [`execute`], so the rules of the store (atomic
 //! append, optimistic concurrency, idempotency) hold for all of them in one place.
 
+pub mod forms;
+
 use std::sync::Arc;
 
 use domain::{Aggregate, PayloadError};

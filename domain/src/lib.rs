@@ -9,6 +9,7 @@ pub mod event;
 pub mod form;
 pub mod institution;
 pub mod judgment;
+pub mod master;
 pub mod program;
 
 pub use aggregate::Aggregate;

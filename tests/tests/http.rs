@@ -1,27 +1,10 @@
 //! The HTTP service end to end: the real router on a random port, a fresh database per test,
 //! spoken to like a client would.
 
-use std::future::IntoFuture;
+mod support;
 
-use api::config::ServeArgs;
-use api::startup::Application;
-use nanbyo_tests::{fresh_store, Db};
-
-async fn spawn(db: Db) -> (String, String) {
-    let (store, url) = fresh_store(db).await;
-    let app = Application::bind(
-        &ServeArgs {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            skip_migrations: false,
-        },
-        store,
-    )
-    .await
-    .expect("bind");
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
-    (base, url)
-}
+use nanbyo_tests::Db;
+use support::spawn;
 
 async fn health_and_readiness(db: Db, name: &str) {
     let (base, _) = spawn(db).await;

@@ -1,0 +1,591 @@
+//! HTTP routes for forms and masters: extract, build the command, call, map the result.
+//! Until the accounts issue lands, the actor comes from a development header that only a
+//! server started with `--dev-actor-header` accepts; every command already carries an actor
+//! with role, program, institutions and jurisdiction, and the domain refuses what it may not do.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use commands::forms::{form_command, publish_version, read_form};
+use commands::{load, CommandError, Outcome};
+use domain::disease::DiseaseForm;
+use domain::form::{
+    Actor, Application, ClinicalForm, FormAction, FormError, Patient, ReviewResult,
+};
+use domain::judgment::Purpose;
+use domain::master::MasterError;
+use domain::{InstitutionCode, LocalGovernmentCode, Program};
+use eventstore::IdempotencyKey;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::http::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/forms", post(create))
+        .route("/api/forms/{id}", get(show))
+        .route("/api/forms/{id}/judgment", get(judgment))
+        .route("/api/forms/{id}/items", post(edit))
+        .route("/api/forms/{id}/submit", post(submit))
+        .route("/api/forms/{id}/receive", post(receive))
+        .route("/api/forms/{id}/corrections", post(correct))
+        .route("/api/forms/{id}/review", post(review))
+        .route("/api/forms/{id}/withdraw", post(withdraw))
+        .route("/api/masters/versions", post(publish))
+        .route("/api/masters/diseases", get(diseases))
+}
+
+/// The acting account, from the development header.
+pub struct CurrentActor(pub Actor);
+
+pub const DEV_ACTOR_HEADER: &str = "x-nanbyo-dev-actor";
+
+impl FromRequestParts<AppState> for CurrentActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthenticated = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "ログインが必要です。",
+                "Authentication is required.",
+            )
+        };
+        if !state.dev_actor_header {
+            return Err(unauthenticated());
+        }
+        let header = parts
+            .headers
+            .get(DEV_ACTOR_HEADER)
+            .ok_or_else(unauthenticated)?;
+        let actor: Actor =
+            serde_json::from_slice(header.as_bytes()).map_err(|_| unauthenticated())?;
+        Ok(CurrentActor(actor))
+    }
+}
+
+/// A JSON body, with errors in the API's own shape (never a panic, never a 500).
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "リクエストの内容が正しくありません。",
+            format!("The request body is not valid: {e}"),
+        )
+    })
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| eventstore::StoreError::InvalidIdempotencyKey)
+                .and_then(IdempotencyKey::parse)
+                .map_err(ApiError::from)
+        })
+        .transpose()
+}
+
+/// `If-Match: 3` or `If-Match: "3"`: the stream version the client last saw.
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    headers
+        .get("if-match")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_if_match",
+                        "If-Match には版番号を指定してください。",
+                        "If-Match must carry the version number the client last saw.",
+                    )
+                })
+        })
+        .transpose()
+}
+
+fn form_error(e: CommandError<FormError>) -> ApiError {
+    match e {
+        CommandError::Rejected(e) => match e {
+            FormError::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "form_not_found",
+                "臨個票が見つかりません。",
+                "No such form.",
+            ),
+            FormError::Forbidden(permission) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "この操作の権限がありません。",
+                format!("Not permitted: {permission}."),
+            )
+            .with_details(json!({ "permission": permission })),
+            FormError::WrongStatus(s) => ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_status",
+                "現在の状態ではこの操作はできません。",
+                format!("Not possible while the form is {s:?}."),
+            ),
+            FormError::ReasonRequired => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "reason_required",
+                "提出後の変更には理由の入力が必要です。",
+                "A change after submission needs a reason.",
+            ),
+            FormError::InvalidItems(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_items",
+                "入力内容に誤りがあります。",
+                "Some items are not valid.",
+            )
+            .with_details(json!({ "items": errors })),
+            FormError::WrongMaster => ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_master",
+                "様式の版が一致しません。",
+                "The master is for another disease or form version.",
+            ),
+            FormError::Unchanged => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unchanged",
+                "変更された項目がありません。",
+                "Nothing changed.",
+            ),
+            FormError::AlreadyExists => ApiError::new(
+                StatusCode::CONFLICT,
+                "form_exists",
+                "この臨個票は既に作成されています。",
+                "The form already exists.",
+            ),
+            FormError::Invalid(message) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "入力内容に誤りがあります。",
+                message,
+            ),
+        },
+        CommandError::Store(e) => e.into(),
+        CommandError::Unreadable(e) => {
+            tracing::error!(error = %e, "stored form event cannot be read");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "システム内部でエラーが発生しました。",
+                "An internal error occurred.",
+            )
+        }
+    }
+}
+
+fn unknown_disease() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_disease",
+        "指定された疾病・様式の版はマスタにありません。",
+        "The disease or form version is not in the master.",
+    )
+}
+
+fn accepted(status: StatusCode, id: &str, o: Outcome) -> impl IntoResponse {
+    (
+        status,
+        [("etag", format!("\"{}\"", o.version))],
+        Json(json!({
+            "id": id,
+            "version": o.version,
+            "position": o.position,
+            "duplicate": o.duplicate,
+        })),
+    )
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    disease: String,
+    #[serde(default = "current_form_version")]
+    form_version: String,
+    application: Application,
+    purpose: Purpose,
+    institution: InstitutionCode,
+    jurisdiction: LocalGovernmentCode,
+    patient: Patient,
+    research_consent: bool,
+    #[serde(default)]
+    items: BTreeMap<String, Value>,
+}
+
+fn current_form_version() -> String {
+    "2024-04-01".into()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let req: CreateForm = body(&bytes)?;
+    let master = state
+        .masters
+        .disease(&state.store, actor.program, &req.disease, &req.form_version)
+        .await?
+        .ok_or_else(unknown_disease)?;
+    // A retried creation must land on the same form: derive its id from the key.
+    let id = match &key {
+        Some(k) => {
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, k.as_str().as_bytes()).to_string()
+        }
+        None => uuid::Uuid::now_v7().to_string(),
+    };
+    let action = FormAction::Draft {
+        master: Box::new(master),
+        application: req.application,
+        purpose: req.purpose,
+        institution: req.institution,
+        jurisdiction: req.jurisdiction,
+        patient: Box::new(req.patient),
+        research_consent: req.research_consent,
+        items: req.items,
+        carried_over: None,
+    };
+    let o = form_command(&state.store, &id, actor, None, action, None, key.as_ref())
+        .await
+        .map_err(form_error)?;
+    Ok(accepted(StatusCode::CREATED, &id, o))
+}
+
+#[derive(Deserialize)]
+struct ItemsBody {
+    items: BTreeMap<String, Value>,
+    reason: Option<String>,
+}
+
+/// The master of the form's own disease and form version.
+async fn master_of(state: &AppState, id: &str) -> Result<Box<(DiseaseForm, String)>, ApiError> {
+    let (form, _) = load::<ClinicalForm>(&state.store, id)
+        .await
+        .map_err(form_error)?;
+    let program = form
+        .program
+        .ok_or_else(|| form_error(CommandError::Rejected(FormError::NotFound)))?;
+    let master = state
+        .masters
+        .disease(&state.store, program, &form.disease, &form.form_version)
+        .await?
+        .ok_or_else(unknown_disease)?;
+    Ok(Box::new(master))
+}
+
+async fn run(
+    state: &AppState,
+    id: &str,
+    actor: Actor,
+    headers: &HeaderMap,
+    reason: Option<String>,
+    action: FormAction,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = idempotency_key(headers)?;
+    let expected = if_match(headers)?;
+    let o = form_command(
+        &state.store,
+        id,
+        actor,
+        reason,
+        action,
+        expected,
+        key.as_ref(),
+    )
+    .await
+    .map_err(form_error)?;
+    Ok(accepted(StatusCode::OK, id, o))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: ItemsBody = body(&bytes)?;
+    let master = master_of(&state, &id).await?;
+    run(
+        &state,
+        &id,
+        actor,
+        &headers,
+        req.reason,
+        FormAction::Edit {
+            master,
+            items: req.items,
+        },
+    )
+    .await
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: ItemsBody = body(&bytes)?;
+    let master = master_of(&state, &id).await?;
+    run(
+        &state,
+        &id,
+        actor,
+        &headers,
+        req.reason,
+        FormAction::Correct {
+            master,
+            items: req.items,
+        },
+    )
+    .await
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    run(&state, &id, actor, &headers, None, FormAction::Submit).await
+}
+
+#[derive(Deserialize)]
+struct ReceiveBody {
+    access_key: String,
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: ReceiveBody = body(&bytes)?;
+    run(
+        &state,
+        &id,
+        actor,
+        &headers,
+        None,
+        FormAction::Receive {
+            access_key: req.access_key,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    result: ReviewResult,
+    reason: Option<String>,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: ReviewBody = body(&bytes)?;
+    run(
+        &state,
+        &id,
+        actor,
+        &headers,
+        req.reason,
+        FormAction::Review { result: req.result },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct WithdrawBody {
+    reason: String,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: WithdrawBody = body(&bytes)?;
+    let reason = Some(req.reason.clone());
+    run(
+        &state,
+        &id,
+        actor,
+        &headers,
+        reason,
+        FormAction::Withdraw { reason: req.reason },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    /// RFC 3339: the form as it was at that moment.
+    as_of: Option<DateTime<Utc>>,
+    /// The form as of that stream version.
+    version: Option<u64>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "検索条件が正しくありません。",
+            format!("The query is not valid: {e}"),
+        )
+    })?;
+    let view = read_form(&state.store, &actor, &id, q.as_of, q.version)
+        .await
+        .map_err(form_error)?;
+    Ok(([("etag", format!("\"{}\"", view.version))], Json(view)))
+}
+
+async fn judgment(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let view = read_form(&state.store, &actor, &id, None, None)
+        .await
+        .map_err(form_error)?;
+    Ok(Json(
+        json!({ "id": id, "version": view.version, "judgment": view.judgment }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct PublishBody {
+    version: String,
+    diseases: Vec<DiseaseForm>,
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let req: PublishBody = body(&bytes)?;
+    let version = req.version.clone();
+    let o = publish_version(
+        &state.store,
+        &state.masters,
+        &actor,
+        req.version,
+        req.diseases,
+        key.as_ref(),
+    )
+    .await
+    .map_err(|e| match e {
+        CommandError::Rejected(MasterError::Forbidden) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "マスタの公開はシステム運営主体のみが行えます。",
+            "Only the operator publishes master versions.",
+        )
+        .with_details(json!({ "permission": "publish master versions" })),
+        CommandError::Rejected(MasterError::VersionExists(v)) => ApiError::new(
+            StatusCode::CONFLICT,
+            "master_version_exists",
+            "このマスタ版は既に公開されています。",
+            format!("Master version {v} is already published."),
+        ),
+        CommandError::Rejected(MasterError::InvalidVersion) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_master_version",
+            "マスタ版の名前が正しくありません。",
+            MasterError::InvalidVersion.to_string(),
+        ),
+        CommandError::Rejected(MasterError::Invalid(problems)) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_master",
+            "マスタの内容に誤りがあります。",
+            "The master is not valid.",
+        )
+        .with_details(json!({ "problems": problems })),
+        CommandError::Store(e) => e.into(),
+        CommandError::Unreadable(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "システム内部でエラーが発生しました。",
+            "An internal error occurred.",
+        ),
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "version": version, "position": o.position, "duplicate": o.duplicate })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct DiseasesQuery {
+    program: Option<Program>,
+}
+
+async fn diseases(
+    State(state): State<AppState>,
+    query: Result<Query<DiseasesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "検索条件が正しくありません。",
+            format!("The query is not valid: {e}"),
+        )
+    })?;
+    state.masters.refresh(&state.store).await?;
+    let master = state.masters.snapshot().await;
+    let Some((version, diseases)) = master.latest() else {
+        return Ok(Json(json!({ "version": null, "diseases": [] })));
+    };
+    let list: Vec<Value> = diseases
+        .iter()
+        .filter(|d| q.program.is_none_or(|p| p == d.program))
+        .map(|d| {
+            json!({
+                "program": d.program, "code": d.code, "name_ja": d.name_ja, "name_en": d.name_en,
+                "disease_group": d.disease_group, "form_version": d.form_version,
+                "items": d.items.len(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "version": version, "diseases": list })))
+}

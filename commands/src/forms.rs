@@ -1,0 +1,251 @@
+//! Form and master commands and queries: the master in force is looked up for every form
+//! command, the actor's scope is checked by the aggregate, and reads of a form are scoped the
+//! same way.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::disease::{shipped, DiseaseForm};
+use domain::form::{Actor, ClinicalForm, FormAction, FormCommand, FormError, FormEvent, Patient};
+use domain::master::{DiseaseMaster, MasterError, PublishVersion, DISEASE_MASTER_STREAM};
+use domain::{Aggregate, Program, Role};
+use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError, StreamId};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::RwLock;
+
+use crate::{execute, CommandError, Outcome};
+
+/// The disease master as last read from its stream; refreshed when a command needs a disease
+/// it does not know, or a version newer than the one it holds.
+#[derive(Default)]
+pub struct MasterCache {
+    inner: RwLock<(DiseaseMaster, u64)>,
+}
+
+impl MasterCache {
+    pub async fn refresh(&self, store: &Arc<dyn EventStore>) -> Result<(), StoreError> {
+        let stream = master_stream();
+        let mut guard = self.inner.write().await;
+        let from = guard.1 + 1;
+        for e in store.read_stream(&stream, from).await? {
+            let event = e.decode().map_err(StoreError::InvalidEvent)?;
+            let master = std::mem::take(&mut guard.0);
+            guard.0 = master.apply(&event);
+            guard.1 = e.version;
+        }
+        Ok(())
+    }
+
+    /// The disease form of the latest version, with that version's name.
+    pub async fn disease(
+        &self,
+        store: &Arc<dyn EventStore>,
+        program: Program,
+        code: &str,
+        form_version: &str,
+    ) -> Result<Option<(DiseaseForm, String)>, StoreError> {
+        {
+            let guard = self.inner.read().await;
+            if let Some((v, d)) = guard.0.find(None, program, code, form_version) {
+                return Ok(Some((d.clone(), v.to_owned())));
+            }
+        }
+        self.refresh(store).await?;
+        let guard = self.inner.read().await;
+        Ok(guard
+            .0
+            .find(None, program, code, form_version)
+            .map(|(v, d)| (d.clone(), v.to_owned())))
+    }
+
+    pub async fn snapshot(&self) -> DiseaseMaster {
+        self.inner.read().await.0.clone()
+    }
+}
+
+fn master_stream() -> StreamId {
+    StreamId {
+        stream_type: DiseaseMaster::STREAM_TYPE.into(),
+        id: DISEASE_MASTER_STREAM.into(),
+    }
+}
+
+/// The name under which the master shipped with this release is published: its content hash,
+/// so a release with changed masters publishes a new version and an unchanged one nothing.
+pub fn shipped_version() -> String {
+    let text = serde_json::to_string(&shipped()).unwrap_or_default();
+    let digest = Sha256::digest(text.as_bytes());
+    format!("shipped-{}", &hex::encode(digest)[..12])
+}
+
+/// Publishes the shipped master if this release's version is not in the store yet.
+pub async fn publish_shipped(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+) -> Result<Option<String>, CommandError<MasterError>> {
+    cache.refresh(store).await?;
+    let version = shipped_version();
+    if cache
+        .snapshot()
+        .await
+        .versions
+        .iter()
+        .any(|(v, _)| *v == version)
+    {
+        return Ok(None);
+    }
+    let key = IdempotencyKey::parse(&format!("publish-{version}"))?;
+    let command = PublishVersion {
+        role: Role::System,
+        version: version.clone(),
+        diseases: shipped(),
+    };
+    let metadata =
+        Metadata::new("system", Role::System, None).with_reason("master shipped with this release");
+    execute::<DiseaseMaster>(
+        store,
+        DISEASE_MASTER_STREAM,
+        &command,
+        metadata,
+        None,
+        Some(&key),
+    )
+    .await?;
+    cache.refresh(store).await?;
+    Ok(Some(version))
+}
+
+/// An operator publishes a new master version.
+pub async fn publish_version(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+    actor: &Actor,
+    version: String,
+    diseases: Vec<DiseaseForm>,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<MasterError>> {
+    let command = PublishVersion {
+        role: actor.role,
+        version,
+        diseases,
+    };
+    let metadata = Metadata::new(actor.account.clone(), actor.role, None);
+    let outcome =
+        execute::<DiseaseMaster>(store, DISEASE_MASTER_STREAM, &command, metadata, None, key)
+            .await?;
+    cache.refresh(store).await?;
+    Ok(outcome)
+}
+
+/// Runs a form command for `actor` on form `id`.
+pub async fn form_command(
+    store: &Arc<dyn EventStore>,
+    id: &str,
+    actor: Actor,
+    reason: Option<String>,
+    action: FormAction,
+    expected: Option<u64>,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<FormError>> {
+    let mut metadata = Metadata::new(actor.account.clone(), actor.role, Some(actor.program));
+    metadata.reason = reason.clone();
+    let command = FormCommand {
+        actor,
+        reason,
+        action,
+    };
+    execute::<ClinicalForm>(store, id, &command, metadata, expected, key).await
+}
+
+/// A form as its reader sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormView {
+    pub id: String,
+    pub version: u64,
+    pub program: Option<Program>,
+    pub disease: String,
+    pub form_version: String,
+    pub status: Option<domain::form::Status>,
+    pub application: Option<domain::form::Application>,
+    pub purpose: Option<domain::judgment::Purpose>,
+    pub institution: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub author: String,
+    pub items: std::collections::BTreeMap<String, serde_json::Value>,
+    pub judgment: Option<domain::judgment::Outcome>,
+    pub access_key: Option<String>,
+    pub review: Option<domain::form::ReviewResult>,
+    pub patient: Option<Patient>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Reads form `id` as of now, a time or a version. Who may read: doctors and clerks of the
+/// form's institution, municipality users of its jurisdiction, auditors; all within the
+/// actor's program.
+pub async fn read_form(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+    as_of: Option<DateTime<Utc>>,
+    at_version: Option<u64>,
+) -> Result<FormView, CommandError<FormError>> {
+    let stream = StreamId::new(ClinicalForm::STREAM_TYPE, id)?;
+    let recorded = store.read_stream(&stream, 1).await?;
+    let mut state = ClinicalForm::default();
+    let mut patient = None;
+    let mut version = 0;
+    let mut updated_at = None;
+    for e in recorded
+        .iter()
+        .take_while(|e| as_of.is_none_or(|t| e.recorded_at <= t))
+        .take_while(|e| at_version.is_none_or(|v| e.version <= v))
+    {
+        let event: FormEvent = e.decode().map_err(CommandError::Unreadable)?;
+        if let FormEvent::FormDrafted { patient: p, .. } = &event {
+            patient = Some((**p).clone());
+        }
+        state = state.apply(&event);
+        version = e.version;
+        updated_at = Some(e.recorded_at);
+    }
+    if !state.exists {
+        return Err(CommandError::Rejected(FormError::NotFound));
+    }
+    let allowed = state.program == Some(actor.program)
+        && match actor.role {
+            Role::Auditor => true,
+            Role::DesignatedDoctor | Role::Clerk => state
+                .institution
+                .as_ref()
+                .is_some_and(|i| actor.institutions.contains(i)),
+            Role::MunicipalityStaff | Role::MunicipalityAdmin => {
+                state.jurisdiction.is_some() && state.jurisdiction == actor.jurisdiction
+            }
+            _ => false,
+        };
+    if !allowed {
+        // Not found rather than forbidden: whether a form exists elsewhere is not the
+        // caller's business.
+        return Err(CommandError::Rejected(FormError::NotFound));
+    }
+    Ok(FormView {
+        id: id.to_owned(),
+        version,
+        program: state.program,
+        disease: state.disease,
+        form_version: state.form_version,
+        status: state.status,
+        application: state.application,
+        purpose: state.purpose,
+        institution: state.institution.map(|i| i.to_string()),
+        jurisdiction: state.jurisdiction.map(|j| j.to_string()),
+        author: state.author,
+        items: state.items,
+        judgment: state.judgment,
+        access_key: state.access_key,
+        review: state.review,
+        patient,
+        updated_at,
+    })
+}

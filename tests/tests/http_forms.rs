@@ -1,0 +1,445 @@
+//! Forms over HTTP, as a doctor, a clerk, a municipality and an auditor would use them: the
+//! machine judgment on every save, If-Match and Idempotency-Key, per-item errors, scoping,
+//! and reading a form as it was.
+
+mod support;
+
+use nanbyo_tests::Db;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use support::spawn;
+
+const HOSPITAL: &str = "0110113719";
+const OTHER_HOSPITAL: &str = "1310112345";
+
+fn actor(role: &str, institutions: &[&str], jurisdiction: Option<&str>) -> String {
+    json!({
+        "account": format!("{role}-1"),
+        "role": role,
+        "program": "nanbyo",
+        "institutions": institutions,
+        "jurisdiction": jurisdiction,
+        "designation": if role == "designated_doctor" { json!("nanbyo") } else { Value::Null },
+    })
+    .to_string()
+}
+
+fn doctor() -> String {
+    actor("designated_doctor", &[HOSPITAL], None)
+}
+
+fn clerk() -> String {
+    actor("clerk", &[HOSPITAL], None)
+}
+
+fn municipality() -> String {
+    actor("municipality_staff", &[], Some("010006"))
+}
+
+fn new_form() -> Value {
+    json!({
+        "disease": "6",
+        "application": "new",
+        "purpose": "subsidy",
+        "institution": HOSPITAL,
+        "jurisdiction": "010006",
+        "research_consent": true,
+        "patient": {
+            "name_kanji": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1950-04-01",
+            "sex": "male", "address": "札幌市中央区北1条西2丁目", "municipality": "011002",
+            "insurer_number": "01234567", "insured_symbol_number": "1・2", "recipient_number": null
+        },
+        "items": {
+            "basic.onset_ym": "2019-06", "basic.diagnosis_ym": "2020-02",
+            "dx.parkinsonism": true, "dx.imaging_no_cause": true,
+            "dx.no_drug_toxin_exposure": true, "dx.antiparkinson_response": true,
+            "sev.hoehn_yahr": "3", "sev.daily_life_disability": "2"
+        }
+    })
+}
+
+struct Api {
+    base: String,
+    client: Client,
+}
+
+impl Api {
+    async fn post(&self, path: &str, who: &str, body: Value, headers: &[(&str, &str)]) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("x-nanbyo-dev-actor", who)
+            .json(&body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("request")
+    }
+
+    async fn get(&self, path: &str, who: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("x-nanbyo-dev-actor", who)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+async fn json_of(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn flow(db: Db) {
+    let (base, _) = spawn(db).await;
+    let api = Api {
+        base,
+        client: Client::new(),
+    };
+
+    // Create: judged at once.
+    let (status, created) = json_of(
+        api.post(
+            "/api/forms",
+            &doctor(),
+            new_form(),
+            &[("idempotency-key", "create-1")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["version"], 2, "drafted + judged");
+    let (_, j) = json_of(
+        api.get(&format!("/api/forms/{id}/judgment"), &doctor())
+            .await,
+    )
+    .await;
+    assert_eq!(j["judgment"]["outcome"], "meets");
+
+    // The same request again: the same form, nothing new.
+    let (status, again) = json_of(
+        api.post(
+            "/api/forms",
+            &doctor(),
+            new_form(),
+            &[("idempotency-key", "create-1")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (again["id"].as_str(), again["duplicate"].as_bool()),
+        (Some(id.as_str()), Some(true))
+    );
+
+    // A clerk edits the draft with the version they saw; the judgment follows.
+    let (status, edited) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/items"),
+            &clerk(),
+            json!({"items": {"sev.hoehn_yahr": "2"}}),
+            &[("if-match", "\"2\"")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["version"], 4, "edit + new judgment");
+    let (_, j) = json_of(
+        api.get(&format!("/api/forms/{id}/judgment"), &doctor())
+            .await,
+    )
+    .await;
+    assert_eq!(j["judgment"]["outcome"], "does_not_meet");
+
+    // A stale version is refused with the current one; nothing is written.
+    let (status, stale) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/items"),
+            &doctor(),
+            json!({"items": {"sev.hoehn_yahr": "4"}}),
+            &[("if-match", "2")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        (
+            stale["code"].as_str(),
+            stale["details"]["current_version"].as_u64()
+        ),
+        (Some("version_conflict"), Some(4))
+    );
+
+    // Invalid values: 422, one entry per item, in Japanese and English.
+    let (status, bad) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/items"),
+            &doctor(),
+            json!({"items": {"sev.hoehn_yahr": "7", "basic.onset_ym": "2019-13"}}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["code"], "invalid_items");
+    let items = bad["details"]["items"].as_array().expect("per item");
+    assert_eq!(items.len(), 2);
+    assert!(items
+        .iter()
+        .all(|e| e["message_ja"].as_str().is_some() && e["message_en"].as_str().is_some()));
+
+    // Scope: a clerk cannot submit; a doctor elsewhere does not see the form.
+    let (status, forbidden) = json_of(
+        api.post(&format!("/api/forms/{id}/submit"), &clerk(), json!({}), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(forbidden["details"]["permission"].as_str().is_some());
+    let elsewhere = actor("designated_doctor", &[OTHER_HOSPITAL], None);
+    assert_eq!(
+        api.get(&format!("/api/forms/{id}"), &elsewhere)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Submit, then the municipality receives and certifies.
+    let (status, _) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/submit"),
+            &doctor(),
+            json!({}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/receive"),
+            &municipality(),
+            json!({"access_key": "AB12CD34EF56"}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, reviewed) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/review"),
+            &municipality(),
+            json!({"result": {"result": "certified", "from": "2024-05-01", "to": "2025-04-30"}}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reviewed}");
+
+    // The form now, and as it was at version 2 (before the clerk's edit).
+    let (_, now) = json_of(api.get(&format!("/api/forms/{id}"), &municipality()).await).await;
+    assert_eq!(
+        (
+            now["status"].as_str(),
+            now["items"]["sev.hoehn_yahr"].as_str()
+        ),
+        (Some("decided"), Some("2"))
+    );
+    assert_eq!(now["patient"]["name_kana"], "ヤマダ タロウ");
+    let (_, then) = json_of(
+        api.get(&format!("/api/forms/{id}?version=2"), &doctor())
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (
+            then["status"].as_str(),
+            then["items"]["sev.hoehn_yahr"].as_str()
+        ),
+        (Some("draft"), Some("3"))
+    );
+    let auditor = actor("auditor", &[], None);
+    assert_eq!(
+        api.get(&format!("/api/forms/{id}"), &auditor)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn postgres_form_flow() {
+    flow(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_form_flow() {
+    flow(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
+    let (base, _) = spawn(Db::Sqlite).await;
+    let api = Api {
+        base,
+        client: Client::new(),
+    };
+
+    // No actor at all.
+    let r = api
+        .client
+        .post(format!("{}/api/forms", api.base))
+        .json(&new_form())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    let mut wrong_code = new_form();
+    wrong_code["institution"] = json!("0110113718");
+    let (status, body) = json_of(api.post("/api/forms", &doctor(), wrong_code, &[]).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+    assert!(
+        body["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("check digit")),
+        "{body}"
+    );
+
+    let mut wrong_recipient = new_form();
+    wrong_recipient["patient"]["recipient_number"] = json!("1234567");
+    let (status, body) = json_of(
+        api.post("/api/forms", &doctor(), wrong_recipient, &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+
+    let mut unknown = new_form();
+    unknown["disease"] = json!("9999");
+    let (status, body) = json_of(api.post("/api/forms", &doctor(), unknown, &[]).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_disease"))
+    );
+
+    for garbage in ["", "{", "[]", "null", "{\"disease\": 6}"] {
+        let r = api
+            .client
+            .post(format!("{}/api/forms", api.base))
+            .header("x-nanbyo-dev-actor", doctor())
+            .header("content-type", "application/json")
+            .body(garbage)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{garbage:?}");
+    }
+    let r = api.get("/api/forms/not-a-form", &doctor()).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = api.get("/api/forms/x?as_of=yesterday", &doctor()).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
+    let (base, _) = spawn(Db::Sqlite).await;
+    let api = Api {
+        base,
+        client: Client::new(),
+    };
+    let (_, listed) = json_of(
+        api.get("/api/masters/diseases?program=nanbyo", &doctor())
+            .await,
+    )
+    .await;
+    let shipped_version = listed["version"]
+        .as_str()
+        .expect("a shipped version")
+        .to_owned();
+    assert!(listed["diseases"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|d| d["code"] == "6")));
+
+    // A new version with one more disease, defined entirely as data.
+    let mut disease: Value = serde_json::from_str(include_str!(
+        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
+    ))
+    .expect("json");
+    disease["code"] = json!("9006");
+    disease["name_ja"] = json!("試験用疾病");
+    let operator = actor("operator", &[], None);
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/versions",
+            &doctor(),
+            json!({"version": "2024-10", "diseases": [disease.clone()]}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let mut broken = disease.clone();
+    broken["rules"]["severity"] = json!({"op": "present", "item": "no.such.item"});
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/versions",
+            &operator,
+            json!({"version": "2024-10", "diseases": [broken]}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_master"))
+    );
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/versions",
+            &operator,
+            json!({"version": "2024-10", "diseases": [disease]}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = json_of(
+        api.post(
+            "/api/masters/versions",
+            &operator,
+            json!({"version": shipped_version, "diseases": []}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let mut form = new_form();
+    form["disease"] = json!("9006");
+    let (status, created) = json_of(api.post("/api/forms", &doctor(), form, &[]).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}

@@ -1,0 +1,26 @@
+//! The service on a random port with a fresh database, as the HTTP tests use it.
+#![allow(dead_code)]
+
+use std::future::IntoFuture;
+
+use api::config::ServeArgs;
+use api::startup::Application;
+use nanbyo_tests::{fresh_store, Db};
+
+/// Starts the real router; returns its base URL and the database URL.
+pub async fn spawn(db: Db) -> (String, String) {
+    let (store, url) = fresh_store(db).await;
+    let app = Application::bind(
+        &ServeArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            skip_migrations: false,
+            dev_actor_header: true,
+        },
+        store,
+    )
+    .await
+    .expect("bind");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+    (base, url)
+}
