@@ -81,6 +81,21 @@ pub enum BenchCommand {
     /// The event store on SQLite (a scratch file) and, with a postgres:// --database-url, on
     /// PostgreSQL (a scratch database created on that server and dropped afterwards).
     Store(BenchStoreArgs),
+    /// Machine judgment (one core) and the HTTP form flow (PostgreSQL, with --database-url).
+    Forms(BenchFormsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchFormsArgs {
+    /// Judgments per round.
+    #[arg(long, default_value_t = 200_000)]
+    pub judgments: usize,
+    /// Forms per round of the HTTP flow (split over 8 clients).
+    #[arg(long, default_value_t = 400)]
+    pub forms: usize,
+    /// Rounds; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
 }
 
 #[derive(Debug, Clone, Args)]

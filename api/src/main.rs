@@ -11,7 +11,7 @@ use eventstore::VerifyReport;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    api::telemetry::init(cli.log_format);
+    api::telemetry::init(cli.log_format, matches!(cli.command, Command::Bench { .. }));
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -56,6 +56,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             what: BenchCommand::Store(args),
         } => {
             api::bench::store::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Forms(args),
+        } => {
+            api::bench::forms::run(&args, cli.database_url.as_deref())
                 .await
                 .map_err(startup::StartupError::Bench)?;
             Ok(ExitCode::SUCCESS)

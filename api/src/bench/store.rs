@@ -18,22 +18,22 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use domain::institution::InstitutionEvent;
 use domain::{EventCatalog, Program, Role};
 use eventstore::{
     EventStore, ExpectedVersion, Metadata, NewEvent, OpenOptions, StreamId, Subscription,
 };
 use futures::TryStreamExt;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Connection, QueryBuilder};
+use sqlx::QueryBuilder;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::{median, quantile};
+use super::{median, print_machine, quantile, ScratchPg};
 use crate::config::{BenchBackends, BenchStoreArgs};
 
 pub async fn run(args: &BenchStoreArgs, database_url: Option<&str>) -> Result<()> {
@@ -59,61 +59,6 @@ pub async fn run(args: &BenchStoreArgs, database_url: Option<&str>) -> Result<()
         _ => println!("# PostgreSQL skipped: pass --database-url postgres://… to measure it too"),
     }
     Ok(())
-}
-
-fn print_machine() {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    println!("# machine: {cpu}, {cores} cores");
-}
-
-/// A database of its own on the PostgreSQL server the URL names.
-struct ScratchPg {
-    admin: PgConnectOptions,
-    name: String,
-    url: String,
-}
-
-impl ScratchPg {
-    async fn create(url: &str) -> Result<Self> {
-        let admin = PgConnectOptions::from_str(url).context("--database-url is not valid")?;
-        let name = format!("nanbyo_bench_{}", Uuid::new_v4().simple());
-        let mut conn = admin
-            .connect()
-            .await
-            .context("cannot connect to PostgreSQL")?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .context("the benchmark needs to create a scratch database (CREATEDB)")?;
-        conn.close().await?;
-        let base = url.split('?').next().unwrap_or(url);
-        let (server, _) = base.rsplit_once('/').context("URL without a database")?;
-        let url = if server.ends_with('/') || !server.contains("://") || server.ends_with(':') {
-            bail!("--database-url must name a database, e.g. postgres://user@host/db")
-        } else {
-            format!("{server}/{name}")
-        };
-        Ok(ScratchPg { admin, name, url })
-    }
-
-    async fn drop_database(self) -> Result<()> {
-        let mut conn = self.admin.connect().await?;
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .execute(&mut conn)
-            .await?;
-        Ok(())
-    }
 }
 
 /// Raw access to the same database for the baselines.
