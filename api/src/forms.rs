@@ -17,7 +17,8 @@ use commands::forms::{form_command, publish_version, read_form};
 use commands::{load, CommandError, Outcome};
 use domain::disease::DiseaseForm;
 use domain::form::{
-    Actor, Application, ClinicalForm, FormAction, FormError, Patient, ReviewResult,
+    carry_over_items, Actor, Application, CarryOver, ClinicalForm, FormAction, FormError, Patient,
+    ReviewResult,
 };
 use domain::judgment::Purpose;
 use domain::master::MasterError;
@@ -224,10 +225,13 @@ struct CreateForm {
     purpose: Purpose,
     institution: InstitutionCode,
     jurisdiction: LocalGovernmentCode,
-    patient: Patient,
+    /// Optional when carrying over: the previous form's patient is used.
+    patient: Option<Patient>,
     research_consent: bool,
     #[serde(default)]
     items: BTreeMap<String, Value>,
+    /// 前回値踏襲: start from this earlier form of the same patient and disease.
+    carry_over_from: Option<String>,
 }
 
 fn current_form_version() -> String {
@@ -254,21 +258,74 @@ async fn create(
         }
         None => uuid::Uuid::now_v7().to_string(),
     };
+    let (patient, items, carried_over) = match &req.carry_over_from {
+        None => (req.patient, req.items, None),
+        Some(from) => {
+            let c = carry_over(&state, &actor, from, &master.0).await?;
+            let mut items = c.items;
+            items.extend(req.items);
+            (req.patient.or(c.patient), items, Some(c.origin))
+        }
+    };
+    let patient = patient.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "患者情報が必要です。",
+            "The request body is not valid: missing field `patient`.",
+        )
+    })?;
     let action = FormAction::Draft {
         master: Box::new(master),
         application: req.application,
         purpose: req.purpose,
         institution: req.institution,
         jurisdiction: req.jurisdiction,
-        patient: Box::new(req.patient),
+        patient: Box::new(patient),
         research_consent: req.research_consent,
-        items: req.items,
-        carried_over: None,
+        items,
+        carried_over,
     };
     let o = form_command(&state.store, &id, actor, None, action, None, key.as_ref())
         .await
         .map_err(form_error)?;
     Ok(accepted(StatusCode::CREATED, &id, o))
+}
+
+struct CarriedOver {
+    items: BTreeMap<String, Value>,
+    patient: Option<Patient>,
+    origin: CarryOver,
+}
+
+/// The previous form, read with the actor's own scope; it must be of the same program and
+/// disease.
+async fn carry_over(
+    state: &AppState,
+    actor: &Actor,
+    from: &str,
+    master: &DiseaseForm,
+) -> Result<CarriedOver, ApiError> {
+    let previous = read_form(&state.store, actor, from, None, None)
+        .await
+        .map_err(form_error)?;
+    if previous.program != Some(master.program) || previous.disease != master.code {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "carry_over_mismatch",
+            "前回の臨個票は同じ疾病のものを指定してください。",
+            "The previous form must be of the same disease.",
+        ));
+    }
+    let (items, dropped_items) = carry_over_items(&previous.items, master);
+    Ok(CarriedOver {
+        items,
+        patient: previous.patient,
+        origin: CarryOver {
+            from_form: from.to_owned(),
+            dropped_items,
+        },
+    })
 }
 
 #[derive(Deserialize)]

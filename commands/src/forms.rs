@@ -177,6 +177,8 @@ pub struct FormView {
     pub access_key: Option<String>,
     pub review: Option<domain::form::ReviewResult>,
     pub patient: Option<Patient>,
+    /// 前回値踏襲: the form this one started from, and the items it dropped.
+    pub carried_over: Option<domain::form::CarryOver>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -194,6 +196,7 @@ pub async fn read_form(
     let recorded = store.read_stream(&stream, 1).await?;
     let mut state = ClinicalForm::default();
     let mut patient = None;
+    let mut carried_over = None;
     let mut version = 0;
     let mut updated_at = None;
     for e in recorded
@@ -202,8 +205,14 @@ pub async fn read_form(
         .take_while(|e| at_version.is_none_or(|v| e.version <= v))
     {
         let event: FormEvent = e.decode().map_err(CommandError::Unreadable)?;
-        if let FormEvent::FormDrafted { patient: p, .. } = &event {
+        if let FormEvent::FormDrafted {
+            patient: p,
+            carried_over: c,
+            ..
+        } = &event
+        {
             patient = Some((**p).clone());
+            carried_over = c.clone();
         }
         state = state.apply(&event);
         version = e.version;
@@ -246,6 +255,7 @@ pub async fn read_form(
         access_key: state.access_key,
         review: state.review,
         patient,
+        carried_over,
         updated_at,
     })
 }

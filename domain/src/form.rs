@@ -273,6 +273,34 @@ pub struct ClinicalForm {
     pub review: Option<ReviewResult>,
 }
 
+/// 前回値踏襲: the previous form's items that the new form version still has, and the ids of
+/// those it dropped. Derived items are not carried: the judgment fills them again.
+pub fn carry_over_items(
+    previous: &BTreeMap<String, Value>,
+    master: &DiseaseForm,
+) -> (BTreeMap<String, Value>, Vec<String>) {
+    let derived: Vec<&str> = master
+        .rules
+        .derived
+        .iter()
+        .map(|d| d.target.as_str())
+        .collect();
+    let mut kept = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for (id, value) in previous {
+        if derived.contains(&id.as_str()) {
+            continue;
+        }
+        match master.item(id) {
+            Some(def) if crate::judgment::check_value(def, value).is_ok() => {
+                kept.insert(id.clone(), value.clone());
+            }
+            _ => dropped.push(id.clone()),
+        }
+    }
+    (kept, dropped)
+}
+
 fn changes(old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> Vec<ItemChange> {
     new.iter()
         .filter(|(k, v)| old.get(*k).unwrap_or(&Value::Null) != *v)

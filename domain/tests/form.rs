@@ -434,3 +434,19 @@ fn patient_data_stays_out_of_debug_output() {
         "{debug}"
     );
 }
+
+#[test]
+fn carry_over_keeps_what_the_new_version_has_and_lists_what_it_drops() {
+    let master = parkinson().0;
+    let mut previous = meets();
+    previous.insert("old.item_removed_in_2024".into(), json!(true));
+    previous.insert("sev.meets_severity".into(), json!(true));
+    previous.insert("sev.hoehn_yahr".into(), json!("9"));
+    let (kept, dropped) = domain::form::carry_over_items(&previous, &master);
+    assert_eq!(dropped, ["old.item_removed_in_2024", "sev.hoehn_yahr"]);
+    assert!(
+        !kept.contains_key("sev.meets_severity"),
+        "derived items are judged again"
+    );
+    assert_eq!(kept.get("dx.parkinsonism"), Some(&json!(true)));
+}

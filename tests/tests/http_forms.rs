@@ -443,3 +443,61 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
     let (status, created) = json_of(api.post("/api/forms", &doctor(), form, &[]).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 }
+
+/// 前回値踏襲: a renewal starts as a copy of the patient's previous form, records where it came
+/// from, and takes the new values on top.
+#[tokio::test]
+async fn a_renewal_carries_over_the_previous_form() {
+    let (base, _) = spawn(Db::Sqlite).await;
+    let api = Api {
+        base,
+        client: Client::new(),
+    };
+    let (_, first) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
+    let first_id = first["id"].as_str().expect("id").to_owned();
+
+    let renewal = json!({
+        "disease": "6", "application": "renewal", "purpose": "subsidy",
+        "institution": HOSPITAL, "jurisdiction": "010006", "research_consent": true,
+        "carry_over_from": first_id,
+        "items": {"sev.hoehn_yahr": "4"}
+    });
+    let (status, created) = json_of(
+        api.post("/api/forms", &doctor(), renewal.clone(), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &doctor()).await).await;
+    assert_eq!(form["carried_over"]["from_form"], first_id.as_str());
+    assert_eq!(form["items"]["dx.parkinsonism"], true, "carried over");
+    assert_eq!(form["items"]["sev.hoehn_yahr"], "4", "the new value wins");
+    assert_eq!(
+        form["patient"]["name_kana"], "ヤマダ タロウ",
+        "the patient comes along"
+    );
+    let (_, j) = json_of(
+        api.get(&format!("/api/forms/{id}/judgment"), &doctor())
+            .await,
+    )
+    .await;
+    assert_eq!(j["judgment"]["outcome"], "meets");
+
+    // Another disease, or a form the doctor cannot see, cannot be carried over.
+    let mut other = renewal.clone();
+    other["disease"] = json!("2");
+    let (status, body) = json_of(api.post("/api/forms", &doctor(), other, &[]).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("carry_over_mismatch")
+        )
+    );
+    let elsewhere = actor("designated_doctor", &[OTHER_HOSPITAL], None);
+    let mut theirs = renewal;
+    theirs["institution"] = json!(OTHER_HOSPITAL);
+    let (status, _) = json_of(api.post("/api/forms", &elsewhere, theirs, &[]).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
