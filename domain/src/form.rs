@@ -423,6 +423,25 @@ impl Aggregate for ClinicalForm {
                 if !crate::judgment::valid_date(&patient.birth_date) {
                     return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
                 }
+                if crate::municipality::implementing_body(jurisdiction).is_none() {
+                    return Err(FormError::Invalid(
+                        "the jurisdiction must be a prefecture or a designated city",
+                    ));
+                }
+                // A patient in a designated city belongs to the city; elsewhere, to the
+                // prefecture of their municipality.
+                let patient_body = crate::municipality::implementing_body(&patient.municipality);
+                let fits = match patient_body {
+                    Some((_, crate::municipality::Kind::DesignatedCity)) => {
+                        patient.municipality == *jurisdiction
+                    }
+                    _ => patient.municipality.prefecture() == jurisdiction.prefecture(),
+                };
+                if !fits {
+                    return Err(FormError::Invalid(
+                        "the patient's municipality is outside the form's jurisdiction",
+                    ));
+                }
                 if patient.name_kanji.trim().is_empty() || patient.name_kana.trim().is_empty() {
                     return Err(FormError::Invalid("the patient's name is required"));
                 }

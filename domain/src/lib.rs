@@ -10,6 +10,7 @@ pub mod form;
 pub mod institution;
 pub mod judgment;
 pub mod master;
+pub mod municipality;
 pub mod program;
 
 pub use aggregate::Aggregate;

@@ -56,8 +56,8 @@ fn patient() -> Patient {
         name_kana: "ヤマダ タロウ".into(),
         birth_date: "1950-04-01".into(),
         sex: Sex::Male,
-        address: "札幌市中央区北1条西2丁目".into(),
-        municipality: gov("011002"),
+        address: "小樽市花園2丁目".into(),
+        municipality: gov("012025"),
         insurer_number: Some("01234567".into()),
         insured_symbol_number: Some("記号1・番号2".into()),
         recipient_number: None,
@@ -449,4 +449,34 @@ fn carry_over_keeps_what_the_new_version_has_and_lists_what_it_drops() {
         "derived items are judged again"
     );
     assert_eq!(kept.get("dx.parkinsonism"), Some(&json!(true)));
+}
+
+#[test]
+fn the_jurisdiction_must_be_the_patients_implementing_body() {
+    // 札幌市 is a designated city: its residents' forms go to the city, not to 北海道.
+    let mut c = draft(
+        actor(Role::DesignatedDoctor),
+        Application::New,
+        Purpose::Subsidy,
+        meets(),
+    );
+    if let FormAction::Draft { patient, .. } = &mut c.action {
+        patient.municipality = gov("011002");
+    }
+    assert!(matches!(
+        ClinicalForm::default().decide(&c),
+        Err(FormError::Invalid(_))
+    ));
+    if let FormAction::Draft { jurisdiction, .. } = &mut c.action {
+        *jurisdiction = gov("011002");
+    }
+    decide_ok(&ClinicalForm::default(), &c);
+    // 小樽市 is not an implementing body.
+    if let FormAction::Draft { jurisdiction, .. } = &mut c.action {
+        *jurisdiction = gov("012025");
+    }
+    assert!(matches!(
+        ClinicalForm::default().decide(&c),
+        Err(FormError::Invalid(_))
+    ));
 }

@@ -46,7 +46,7 @@ fn new_form() -> Value {
         "research_consent": true,
         "patient": {
             "name_kanji": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1950-04-01",
-            "sex": "male", "address": "札幌市中央区北1条西2丁目", "municipality": "011002",
+            "sex": "male", "address": "小樽市花園2丁目", "municipality": "012025",
             "insurer_number": "01234567", "insured_symbol_number": "1・2", "recipient_number": null
         },
         "items": {

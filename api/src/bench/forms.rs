@@ -178,7 +178,7 @@ fn new_form(items: &BTreeMap<String, Value>) -> Value {
         "institution": "0110113719", "jurisdiction": "010006", "research_consent": true,
         "patient": {
             "name_kanji": "試験 太郎", "name_kana": "シケン タロウ", "birth_date": "1950-04-01",
-            "sex": "male", "address": "札幌市中央区", "municipality": "011002",
+            "sex": "male", "address": "小樽市花園", "municipality": "012025",
             "insurer_number": null, "insured_symbol_number": null, "recipient_number": null
         },
         "items": items,
