@@ -646,3 +646,31 @@ async fn diseases(
         .collect();
     Ok(Json(json!({ "version": version, "diseases": list })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openapi;
+
+    /// The examples in the OpenAPI document are requests the handlers accept.
+    #[test]
+    fn documented_examples_parse_into_the_handler_bodies() {
+        let bytes = |v: Value| Bytes::from(serde_json::to_vec(&v).expect("json"));
+        let create: CreateForm = body(&bytes(openapi::example_create_form())).expect("create");
+        assert_eq!(create.disease, "6");
+        let items: ItemsBody = body(&bytes(openapi::example_items())).expect("items");
+        assert_eq!(items.items.len(), 2);
+        let review: ReviewBody = body(&bytes(openapi::example_review())).expect("review");
+        assert!(matches!(review.result, ReviewResult::Certified { .. }));
+        let doc = openapi::document();
+        let example = |path: &str| {
+            doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["example"]
+                .clone()
+        };
+        body::<CreateForm>(&bytes(example("/api/forms"))).expect("documented create example");
+        body::<ReceiveBody>(&bytes(example("/api/forms/{id}/receive"))).expect("receive example");
+        body::<WithdrawBody>(&bytes(example("/api/forms/{id}/withdraw")))
+            .expect("withdraw example");
+        body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
+    }
+}

@@ -25,6 +25,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(
+            "/openapi.json",
+            get(|| async { Json(crate::openapi::document()) }),
+        )
         .merge(crate::forms::routes())
         .layer(middleware::from_fn(access_log))
         .with_state(state)

@@ -6,5 +6,6 @@ pub mod config;
 pub mod error;
 pub mod forms;
 pub mod http;
+pub mod openapi;
 pub mod startup;
 pub mod telemetry;

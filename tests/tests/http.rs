@@ -72,3 +72,32 @@ async fn readiness_fails_with_a_coded_503_when_the_database_is_gone() {
         .expect("healthz");
     assert_eq!(health.status(), 200);
 }
+
+/// Every route the OpenAPI document lists is served (a 404 from the router itself has no
+/// error code), and the document is served.
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let (base, _) = spawn(Db::Sqlite).await;
+    let client = reqwest::Client::new();
+    for (method, path) in api::openapi::ROUTES {
+        let url = format!("{base}{}", path.replace("{id}", "no-such-form"));
+        let req = match *method {
+            "get" => client.get(&url),
+            _ => client.post(&url).json(&serde_json::json!({})),
+        };
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        assert_ne!(status, 405, "{method} {path}");
+        if status == 404 {
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            assert!(body["code"].is_string(), "{method} {path} is not routed");
+        }
+    }
+    let doc: serde_json::Value = reqwest::get(format!("{base}/openapi.json"))
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+}
