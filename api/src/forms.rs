@@ -13,16 +13,15 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use commands::forms::{form_command, publish_version, read_form};
+use commands::forms::{
+    create_form, form_command, publish_version, read_form, register_institution, CreateForm,
+};
 use commands::{load, CommandError, Outcome};
 use domain::disease::DiseaseForm;
-use domain::form::{
-    carry_over_items, Actor, Application, CarryOver, ClinicalForm, FormAction, FormError, Patient,
-    ReviewResult,
-};
-use domain::judgment::Purpose;
+use domain::form::{Actor, ClinicalForm, FormAction, FormError, ReviewResult};
+use domain::institution::InstitutionError;
 use domain::master::MasterError;
-use domain::{InstitutionCode, LocalGovernmentCode, Program};
+use domain::{InstitutionCode, Program};
 use eventstore::IdempotencyKey;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -44,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}/withdraw", post(withdraw))
         .route("/api/masters/versions", post(publish))
         .route("/api/masters/diseases", get(diseases))
+        .route("/api/masters/institutions", post(register))
 }
 
 /// The acting account, from the development header.
@@ -174,6 +174,19 @@ fn form_error(e: CommandError<FormError>) -> ApiError {
                 "この臨個票は既に作成されています。",
                 "The form already exists.",
             ),
+            FormError::UnknownDisease => unknown_disease(),
+            FormError::UnknownInstitution => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_institution",
+                "医療機関がマスタに登録されていません。",
+                "The medical institution is not registered in the master.",
+            ),
+            FormError::CarryOverMismatch => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "carry_over_mismatch",
+                "前回の臨個票は同じ疾病のものを指定してください。",
+                "The previous form must be of the same disease.",
+            ),
             FormError::Invalid(message) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
@@ -216,28 +229,6 @@ fn accepted(status: StatusCode, id: &str, o: Outcome) -> impl IntoResponse {
     )
 }
 
-#[derive(Deserialize)]
-struct CreateForm {
-    disease: String,
-    #[serde(default = "current_form_version")]
-    form_version: String,
-    application: Application,
-    purpose: Purpose,
-    institution: InstitutionCode,
-    jurisdiction: LocalGovernmentCode,
-    /// Optional when carrying over: the previous form's patient is used.
-    patient: Option<Patient>,
-    research_consent: bool,
-    #[serde(default)]
-    items: BTreeMap<String, Value>,
-    /// 前回値踏襲: start from this earlier form of the same patient and disease.
-    carry_over_from: Option<String>,
-}
-
-fn current_form_version() -> String {
-    "2024-04-01".into()
-}
-
 async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -246,86 +237,63 @@ async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     let key = idempotency_key(&headers)?;
     let req: CreateForm = body(&bytes)?;
-    let master = state
-        .masters
-        .disease(&state.store, actor.program, &req.disease, &req.form_version)
-        .await?
-        .ok_or_else(unknown_disease)?;
-    // A retried creation must land on the same form: derive its id from the key.
-    let id = match &key {
-        Some(k) => {
-            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, k.as_str().as_bytes()).to_string()
-        }
-        None => uuid::Uuid::now_v7().to_string(),
-    };
-    let (patient, items, carried_over) = match &req.carry_over_from {
-        None => (req.patient, req.items, None),
-        Some(from) => {
-            let c = carry_over(&state, &actor, from, &master.0).await?;
-            let mut items = c.items;
-            items.extend(req.items);
-            (req.patient.or(c.patient), items, Some(c.origin))
-        }
-    };
-    let patient = patient.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "患者情報が必要です。",
-            "The request body is not valid: missing field `patient`.",
-        )
-    })?;
-    let action = FormAction::Draft {
-        master: Box::new(master),
-        application: req.application,
-        purpose: req.purpose,
-        institution: req.institution,
-        jurisdiction: req.jurisdiction,
-        patient: Box::new(patient),
-        research_consent: req.research_consent,
-        items,
-        carried_over,
-    };
-    let o = form_command(&state.store, &id, actor, None, action, None, key.as_ref())
+    let (id, o) = create_form(&state.store, &state.masters, actor, req, key.as_ref())
         .await
         .map_err(form_error)?;
     Ok(accepted(StatusCode::CREATED, &id, o))
 }
 
-struct CarriedOver {
-    items: BTreeMap<String, Value>,
-    patient: Option<Patient>,
-    origin: CarryOver,
+#[derive(Deserialize)]
+struct InstitutionBody {
+    code: InstitutionCode,
+    name: String,
 }
 
-/// The previous form, read with the actor's own scope; it must be of the same program and
-/// disease.
-async fn carry_over(
-    state: &AppState,
-    actor: &Actor,
-    from: &str,
-    master: &DiseaseForm,
-) -> Result<CarriedOver, ApiError> {
-    let previous = read_form(&state.store, actor, from, None, None)
+async fn register(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let req: InstitutionBody = body(&bytes)?;
+    let code = req.code.to_string();
+    let o = register_institution(&state.store, &actor, req.code, req.name, key.as_ref())
         .await
-        .map_err(form_error)?;
-    if previous.program != Some(master.program) || previous.disease != master.code {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "carry_over_mismatch",
-            "前回の臨個票は同じ疾病のものを指定してください。",
-            "The previous form must be of the same disease.",
-        ));
-    }
-    let (items, dropped_items) = carry_over_items(&previous.items, master);
-    Ok(CarriedOver {
-        items,
-        patient: previous.patient,
-        origin: CarryOver {
-            from_form: from.to_owned(),
-            dropped_items,
-        },
-    })
+        .map_err(|e| match e {
+            CommandError::Rejected(InstitutionError::Forbidden) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "医療機関マスタの登録はシステム運営主体のみが行えます。",
+                "Only the operator maintains the institution master.",
+            )
+            .with_details(json!({ "permission": "maintain the institution master" })),
+            CommandError::Rejected(InstitutionError::AlreadyRegistered) => ApiError::new(
+                StatusCode::CONFLICT,
+                "institution_exists",
+                "この医療機関は登録済みです。",
+                "The institution is already registered.",
+            ),
+            CommandError::Rejected(e) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "入力内容に誤りがあります。",
+                e.to_string(),
+            ),
+            CommandError::Store(e) => e.into(),
+            CommandError::Unreadable(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "システム内部でエラーが発生しました。",
+                "An internal error occurred.",
+            ),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "code": code, "version": o.version, "position": o.position, "duplicate": o.duplicate }),
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -672,5 +640,7 @@ mod tests {
         body::<WithdrawBody>(&bytes(example("/api/forms/{id}/withdraw")))
             .expect("withdraw example");
         body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
+        body::<InstitutionBody>(&bytes(example("/api/masters/institutions")))
+            .expect("institution example");
     }
 }

@@ -20,6 +20,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/forms/{id}/withdraw"),
     ("post", "/api/masters/versions"),
     ("get", "/api/masters/diseases"),
+    ("post", "/api/masters/institutions"),
 ];
 
 /// Request examples, also parsed by the tests into the handler's body types.
@@ -140,6 +141,11 @@ pub fn document() -> Value {
                 Some((json!({"type": "object", "required": ["version", "diseases"], "properties": {"version": {"type": "string"}, "diseases": {"type": "array", "items": {"type": "object"}}}}),
                       json!({"version": "2024-10", "diseases": []}))),
                 &[("201", "Published")])},
+            "/api/masters/institutions": {"post": command(
+                "Register a medical institution in the master (operator); forms can only name registered institutions",
+                Some((json!({"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{10}$"}, "name": {"type": "string"}}}),
+                      json!({"code": "0110113719", "name": "札幌中央病院"}))),
+                &[("201", "Registered")])},
             "/api/masters/diseases": {"get": {
                 "summary": "The diseases of the latest master version",
                 "parameters": [{"name": "program", "in": "query", "schema": {"enum": ["nanbyo", "shoman"]}}],

@@ -6,12 +6,21 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::disease::{shipped, DiseaseForm};
-use domain::form::{Actor, ClinicalForm, FormAction, FormCommand, FormError, FormEvent, Patient};
+use domain::form::{
+    carry_over_items, Actor, Application, CarryOver, ClinicalForm, FormAction, FormCommand,
+    FormError, FormEvent, Patient,
+};
+use domain::institution::Institution;
+use domain::judgment::Purpose;
 use domain::master::{DiseaseMaster, MasterError, PublishVersion, DISEASE_MASTER_STREAM};
 use domain::{Aggregate, Program, Role};
+use domain::{InstitutionCode, LocalGovernmentCode};
 use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError, StreamId};
+use serde::Deserialize;
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use tokio::sync::RwLock;
 
 use crate::{execute, CommandError, Outcome};
@@ -138,8 +147,122 @@ pub async fn publish_version(
     Ok(outcome)
 }
 
+/// A client's idempotency key, scoped to the acting account: two accounts that happen to
+/// choose the same key never see each other's result.
+pub fn scoped_key(
+    actor: &Actor,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<IdempotencyKey>, StoreError> {
+    key.map(|k| {
+        let digest = Sha256::digest(format!("{}\u{0}{}", actor.account, k.as_str()).as_bytes());
+        IdempotencyKey::parse(&format!("k-{}", hex::encode(digest)))
+    })
+    .transpose()
+}
+
+/// A request to create a form.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreateForm {
+    pub disease: String,
+    #[serde(default = "current_form_version")]
+    pub form_version: String,
+    pub application: Application,
+    pub purpose: Purpose,
+    pub institution: InstitutionCode,
+    pub jurisdiction: LocalGovernmentCode,
+    /// Optional when carrying over: the previous form's patient is used.
+    pub patient: Option<Patient>,
+    pub research_consent: bool,
+    #[serde(default)]
+    pub items: BTreeMap<String, Value>,
+    /// 前回値踏襲: start from this earlier form of the same patient and disease.
+    pub carry_over_from: Option<String>,
+}
+
+fn current_form_version() -> String {
+    "2024-04-01".into()
+}
+
+/// Creates a draft: the disease's master in force, a registered institution, optionally the
+/// patient's previous form to start from; returns the new form's id and the outcome. With an
+/// idempotency key, the id is derived from it, so a retry lands on the same form.
+pub async fn create_form(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    actor: Actor,
+    req: CreateForm,
+    key: Option<&IdempotencyKey>,
+) -> Result<(String, Outcome), CommandError<FormError>> {
+    let key = scoped_key(&actor, key)?;
+    let id = match &key {
+        Some(k) => {
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, k.as_str().as_bytes()).to_string()
+        }
+        None => uuid::Uuid::now_v7().to_string(),
+    };
+    let master = masters
+        .disease(store, actor.program, &req.disease, &req.form_version)
+        .await?
+        .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
+    let (institution, _) = crate::load::<Institution>(store, req.institution.as_str())
+        .await
+        .map_err(|e| match e {
+            CommandError::Store(e) => CommandError::Store(e),
+            CommandError::Unreadable(e) => CommandError::Unreadable(e),
+            CommandError::Rejected(_) => CommandError::Rejected(FormError::UnknownInstitution),
+        })?;
+    if institution.code.is_none() {
+        return Err(CommandError::Rejected(FormError::UnknownInstitution));
+    }
+    let (patient, items, carried_over) = match &req.carry_over_from {
+        None => (req.patient, req.items, None),
+        Some(from) => {
+            let previous = read_form(store, &actor, from, None, None).await?;
+            if previous.program != Some(master.0.program) || previous.disease != master.0.code {
+                return Err(CommandError::Rejected(FormError::CarryOverMismatch));
+            }
+            let (mut items, dropped_items) = carry_over_items(&previous.items, &master.0);
+            items.extend(req.items);
+            let origin = CarryOver {
+                from_form: from.clone(),
+                dropped_items,
+            };
+            (req.patient.or(previous.patient), items, Some(origin))
+        }
+    };
+    let patient = patient.ok_or(CommandError::Rejected(FormError::Invalid(
+        "the patient is required",
+    )))?;
+    let action = FormAction::Draft {
+        master: Box::new(master),
+        application: req.application,
+        purpose: req.purpose,
+        institution: req.institution,
+        jurisdiction: req.jurisdiction,
+        patient: Box::new(patient),
+        research_consent: req.research_consent,
+        items,
+        carried_over,
+    };
+    let outcome = run_form_command(store, &id, actor, None, action, None, key.as_ref()).await?;
+    Ok((id, outcome))
+}
+
 /// Runs a form command for `actor` on form `id`.
 pub async fn form_command(
+    store: &Arc<dyn EventStore>,
+    id: &str,
+    actor: Actor,
+    reason: Option<String>,
+    action: FormAction,
+    expected: Option<u64>,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<FormError>> {
+    let key = scoped_key(&actor, key)?;
+    run_form_command(store, id, actor, reason, action, expected, key.as_ref()).await
+}
+
+async fn run_form_command(
     store: &Arc<dyn EventStore>,
     id: &str,
     actor: Actor,
@@ -258,4 +381,26 @@ pub async fn read_form(
         carried_over,
         updated_at,
     })
+}
+
+/// The operator registers a medical institution in the master (monthly maintenance).
+pub async fn register_institution(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    code: InstitutionCode,
+    name: String,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<domain::institution::InstitutionError>> {
+    if actor.role != Role::Operator {
+        return Err(CommandError::Rejected(
+            domain::institution::InstitutionError::Forbidden,
+        ));
+    }
+    let key = scoped_key(actor, key)?;
+    let metadata = Metadata::new(actor.account.clone(), actor.role, None);
+    let command = domain::institution::InstitutionCommand::Register {
+        code: code.clone(),
+        name,
+    };
+    execute::<Institution>(store, code.as_str(), &command, metadata, None, key.as_ref()).await
 }

@@ -253,6 +253,12 @@ pub enum FormError {
     Unchanged,
     #[error("{0}")]
     Invalid(&'static str),
+    #[error("the disease or form version is not in the master")]
+    UnknownDisease,
+    #[error("the medical institution is not registered in the master")]
+    UnknownInstitution,
+    #[error("the previous form must be of the same disease")]
+    CarryOverMismatch,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -61,6 +61,8 @@ pub enum InstitutionCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstitutionError {
+    #[error("only the operator maintains the institution master")]
+    Forbidden,
     #[error("the institution is already registered")]
     AlreadyRegistered,
     #[error("the institution is not registered")]

@@ -86,17 +86,35 @@ impl Api {
     }
 }
 
+/// The operator registers the test institutions: forms can only name registered ones.
+async fn api_for(db: Db) -> Api {
+    let (base, _) = spawn(db).await;
+    let api = Api {
+        base,
+        client: Client::new(),
+    };
+    let operator = actor("operator", &[], None);
+    for (code, name) in [(HOSPITAL, "札幌中央病院"), (OTHER_HOSPITAL, "東京病院")] {
+        let r = api
+            .post(
+                "/api/masters/institutions",
+                &operator,
+                json!({"code": code, "name": name}),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    api
+}
+
 async fn json_of(r: Response) -> (StatusCode, Value) {
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn flow(db: Db) {
-    let (base, _) = spawn(db).await;
-    let api = Api {
-        base,
-        client: Client::new(),
-    };
+    let api = api_for(db).await;
 
     // Create: judged at once.
     let (status, created) = json_of(
@@ -289,11 +307,7 @@ async fn sqlite_form_flow() {
 
 #[tokio::test]
 async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
-    let (base, _) = spawn(Db::Sqlite).await;
-    let api = Api {
-        base,
-        client: Client::new(),
-    };
+    let api = api_for(Db::Sqlite).await;
 
     // No actor at all.
     let r = api
@@ -331,6 +345,27 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
 
+    let mut unregistered = new_form();
+    unregistered["institution"] = json!("0110113800");
+    let (status, body) = json_of(
+        api.post(
+            "/api/forms",
+            &actor("designated_doctor", &["0110113800"], None),
+            unregistered,
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("unknown_institution")
+        ),
+        "{body}"
+    );
+
     let mut unknown = new_form();
     unknown["disease"] = json!("9999");
     let (status, body) = json_of(api.post("/api/forms", &doctor(), unknown, &[]).await).await;
@@ -359,11 +394,7 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
 
 #[tokio::test]
 async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
-    let (base, _) = spawn(Db::Sqlite).await;
-    let api = Api {
-        base,
-        client: Client::new(),
-    };
+    let api = api_for(Db::Sqlite).await;
     let (_, listed) = json_of(
         api.get("/api/masters/diseases?program=nanbyo", &doctor())
             .await,
@@ -448,11 +479,7 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
 /// from, and takes the new values on top.
 #[tokio::test]
 async fn a_renewal_carries_over_the_previous_form() {
-    let (base, _) = spawn(Db::Sqlite).await;
-    let api = Api {
-        base,
-        client: Client::new(),
-    };
+    let api = api_for(Db::Sqlite).await;
     let (_, first) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
     let first_id = first["id"].as_str().expect("id").to_owned();
 
@@ -500,4 +527,50 @@ async fn a_renewal_carries_over_the_previous_form() {
     theirs["institution"] = json!(OTHER_HOSPITAL);
     let (status, _) = json_of(api.post("/api/forms", &elsewhere, theirs, &[]).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The institution master: only the operator registers, once; a wrong check digit is refused.
+#[tokio::test]
+async fn only_the_operator_registers_institutions() {
+    let api = api_for(Db::Sqlite).await;
+    let body = json!({"code": "0110113800", "name": "小樽病院"});
+    let (status, refused) = json_of(
+        api.post("/api/masters/institutions", &doctor(), body.clone(), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let operator = actor("operator", &[], None);
+    let (status, _) = json_of(
+        api.post("/api/masters/institutions", &operator, body.clone(), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, again) = json_of(
+        api.post("/api/masters/institutions", &operator, body, &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (StatusCode::CONFLICT, Some("institution_exists"))
+    );
+    let (status, bad) = json_of(
+        api.post(
+            "/api/masters/institutions",
+            &operator,
+            json!({"code": "0110113801", "name": "x"}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, bad["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
 }

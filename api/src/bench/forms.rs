@@ -206,6 +206,18 @@ async fn http_flow(url: &str, args: &BenchFormsArgs) -> Result<()> {
     .await?;
     let base_url = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+    reqwest::Client::new()
+        .post(format!("{base_url}/api/masters/institutions"))
+        .header(
+            "x-nanbyo-dev-actor",
+            json!({"account": "operator-bench", "role": "operator", "program": "nanbyo",
+                   "institutions": [], "jurisdiction": null, "designation": null})
+            .to_string(),
+        )
+        .json(&json!({"code": "0110113719", "name": "ベンチマーク病院"}))
+        .send()
+        .await?
+        .error_for_status()?;
     let items = shipped()
         .into_iter()
         .find(|d| d.code == "6")
