@@ -72,6 +72,10 @@ impl FromRequestParts<AppState> for CurrentActor {
             .ok_or_else(unauthenticated)?;
         let actor: Actor =
             serde_json::from_slice(header.as_bytes()).map_err(|_| unauthenticated())?;
+        // The registry's own role is never a caller's.
+        if actor.role == domain::Role::System {
+            return Err(unauthenticated());
+        }
         Ok(CurrentActor(actor))
     }
 }
@@ -184,8 +188,8 @@ fn form_error(e: CommandError<FormError>) -> ApiError {
             FormError::CarryOverMismatch => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "carry_over_mismatch",
-                "前回の臨個票は同じ疾病のものを指定してください。",
-                "The previous form must be of the same disease.",
+                "前回の臨個票は同じ患者・同じ疾病の（取下げていない）ものを指定してください。",
+                "The previous form must be of the same patient and disease, and not withdrawn.",
             ),
             FormError::Invalid(message) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -196,7 +200,13 @@ fn form_error(e: CommandError<FormError>) -> ApiError {
         },
         CommandError::Store(e) => e.into(),
         CommandError::Unreadable(e) => {
-            tracing::error!(error = %e, "stored form event cannot be read");
+            // The reason may quote stored values (personal data): log the event type only.
+            let event_type = match &e {
+                domain::PayloadError::UnknownType(t)
+                | domain::PayloadError::SchemaVersion { event_type: t, .. }
+                | domain::PayloadError::Invalid { event_type: t, .. } => t.clone(),
+            };
+            tracing::error!(event_type, "stored form event cannot be read");
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -598,14 +608,14 @@ async fn diseases(
     })?;
     state.masters.refresh(&state.store).await?;
     let master = state.masters.snapshot().await;
-    let Some((version, diseases)) = master.latest() else {
-        return Ok(Json(json!({ "version": null, "diseases": [] })));
-    };
-    let list: Vec<Value> = diseases
-        .iter()
-        .filter(|d| q.program.is_none_or(|p| p == d.program))
-        .map(|d| {
+    let version = master.latest().map(|(v, _)| v.clone());
+    let list: Vec<Value> = master
+        .in_force()
+        .into_iter()
+        .filter(|(_, d)| q.program.is_none_or(|p| p == d.program))
+        .map(|(master_version, d)| {
             json!({
+                "master_version": master_version,
                 "program": d.program, "code": d.code, "name_ja": d.name_ja, "name_en": d.name_en,
                 "disease_group": d.disease_group, "form_version": d.form_version,
                 "items": d.items.len(),

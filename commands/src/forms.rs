@@ -221,6 +221,17 @@ pub async fn create_form(
             if previous.program != Some(master.0.program) || previous.disease != master.0.code {
                 return Err(CommandError::Rejected(FormError::CarryOverMismatch));
             }
+            // The items of one patient never start another patient's form, and a withdrawn
+            // form is no basis for a new one.
+            let same_person = match (&req.patient, &previous.patient) {
+                (Some(new), Some(old)) => {
+                    new.birth_date == old.birth_date && new.name_kana == old.name_kana
+                }
+                _ => true,
+            };
+            if !same_person || previous.status == Some(domain::form::Status::Withdrawn) {
+                return Err(CommandError::Rejected(FormError::CarryOverMismatch));
+            }
             let (mut items, dropped_items) = carry_over_items(&previous.items, &master.0);
             items.extend(req.items);
             let origin = CarryOver {
@@ -296,7 +307,9 @@ pub struct FormView {
     pub jurisdiction: Option<String>,
     pub author: String,
     pub items: std::collections::BTreeMap<String, serde_json::Value>,
-    pub judgment: Option<domain::judgment::Outcome>,
+    /// The latest machine judgment and the master version it used.
+    pub judgment: Option<domain::judgment::Judgment>,
+    pub judged_with: Option<domain::form::MasterRef>,
     pub access_key: Option<String>,
     pub review: Option<domain::form::ReviewResult>,
     pub patient: Option<Patient>,
@@ -344,18 +357,8 @@ pub async fn read_form(
     if !state.exists {
         return Err(CommandError::Rejected(FormError::NotFound));
     }
-    let allowed = state.program == Some(actor.program)
-        && match actor.role {
-            Role::Auditor => true,
-            Role::DesignatedDoctor | Role::Clerk => state
-                .institution
-                .as_ref()
-                .is_some_and(|i| actor.institutions.contains(i)),
-            Role::MunicipalityStaff | Role::MunicipalityAdmin => {
-                state.jurisdiction.is_some() && state.jurisdiction == actor.jurisdiction
-            }
-            _ => false,
-        };
+    let allowed = state.in_scope(actor)
+        || (actor.role == Role::Auditor && state.program == Some(actor.program));
     if !allowed {
         // Not found rather than forbidden: whether a form exists elsewhere is not the
         // caller's business.
@@ -374,7 +377,8 @@ pub async fn read_form(
         jurisdiction: state.jurisdiction.map(|j| j.to_string()),
         author: state.author,
         items: state.items,
-        judgment: state.judgment,
+        judged_with: state.judgment.as_ref().map(|(_, m)| m.clone()),
+        judgment: state.judgment.map(|(j, _)| j),
         access_key: state.access_key,
         review: state.review,
         patient,

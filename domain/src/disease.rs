@@ -118,6 +118,29 @@ fn check_compared_values(
         Condition::In { item, values } => values
             .iter()
             .for_each(|v| check_one(form, item, v, name, problems)),
+        Condition::Ge { item, .. } | Condition::Le { item, .. } => {
+            let numeric = form.item(item).is_some_and(|d| {
+                matches!(
+                    d.kind,
+                    ItemKind::Integer { .. } | ItemKind::Decimal { .. } | ItemKind::Enum { .. }
+                )
+            });
+            if !numeric && form.item(item).is_some() {
+                problems.push(format!(
+                    "{name} compares {item} as a number, but it is not numeric"
+                ));
+            }
+        }
+        Condition::NotAfter { item, other } => {
+            for i in [item, other] {
+                let dated = form
+                    .item(i)
+                    .is_some_and(|d| matches!(d.kind, ItemKind::Date | ItemKind::YearMonth));
+                if !dated && form.item(i).is_some() {
+                    problems.push(format!("{name} orders {i} as a date, but it is not one"));
+                }
+            }
+        }
         Condition::Includes { item, code } => {
             if let Some(ItemKind::MultiChoice { options }) = form.item(item).map(|d| &d.kind) {
                 if !options.iter().any(|o| &o.code == code) {

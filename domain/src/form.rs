@@ -13,7 +13,7 @@ use crate::aggregate::Aggregate;
 use crate::codes::{InstitutionCode, LocalGovernmentCode, RecipientNumber};
 use crate::disease::DiseaseForm;
 use crate::event::{DomainEvent, EventKind};
-use crate::judgment::{ItemError, Judgment, Outcome, Purpose};
+use crate::judgment::{ItemError, Judgment, Purpose};
 use crate::program::{Program, Role};
 
 /// 新規 or 更新.
@@ -80,8 +80,12 @@ pub enum ReviewResult {
         from: String,
         to: String,
     },
+    /// Subsidy refused; when the diagnostic criteria are met (only the severity is not), the
+    /// 登録者証 is still issued.
     NotCertified {
         reason: String,
+        #[serde(default)]
+        certificate_issued: bool,
     },
     /// Registrant-certificate-only forms: 登録者証 issued (it does not expire).
     CertificateIssued,
@@ -129,10 +133,10 @@ pub enum FormEvent {
     ItemsEdited {
         changes: Vec<ItemChange>,
     },
+    /// The whole machine judgment (outcome, each criterion, errors, auto-filled values) and the
+    /// master version that produced it.
     JudgmentRecorded {
-        outcome: Outcome,
-        errors: Vec<ItemError>,
-        filled: BTreeMap<String, Value>,
+        judgment: Judgment,
         master: MasterRef,
     },
     FormSubmitted {
@@ -257,7 +261,9 @@ pub enum FormError {
     UnknownDisease,
     #[error("the medical institution is not registered in the master")]
     UnknownInstitution,
-    #[error("the previous form must be of the same disease")]
+    #[error(
+        "the previous form must be a form of the same patient and disease that was not withdrawn"
+    )]
     CarryOverMismatch,
 }
 
@@ -274,7 +280,7 @@ pub struct ClinicalForm {
     pub author: String,
     pub items: BTreeMap<String, Value>,
     pub status: Option<Status>,
-    pub judgment: Option<Outcome>,
+    pub judgment: Option<(Judgment, MasterRef)>,
     pub access_key: Option<String>,
     pub review: Option<ReviewResult>,
 }
@@ -342,31 +348,31 @@ fn check_items(master: &DiseaseForm, items: &BTreeMap<String, Value>) -> Result<
 }
 
 impl ClinicalForm {
+    /// The judgment of `items` under `master`, as an event when anything in it — or the master
+    /// version — differs from the last one recorded.
     fn judged(
         &self,
         master: &(DiseaseForm, String),
         items: &BTreeMap<String, Value>,
         purpose: Purpose,
     ) -> Option<FormEvent> {
-        let Judgment {
-            outcome,
-            errors,
-            filled,
-        } = master.0.judge(items, purpose);
-        (self.judgment.as_ref() != Some(&outcome)).then(|| FormEvent::JudgmentRecorded {
-            outcome,
-            errors,
-            filled,
-            master: MasterRef {
-                disease: master.0.code.clone(),
-                form_version: master.0.form_version.clone(),
-                master_version: master.1.clone(),
-            },
-        })
+        let judgment = master.0.judge(items, purpose);
+        let master = MasterRef {
+            disease: master.0.code.clone(),
+            form_version: master.0.form_version.clone(),
+            master_version: master.1.clone(),
+        };
+        let same = self
+            .judgment
+            .as_ref()
+            .is_some_and(|(j, m)| *j == judgment && *m == master);
+        (!same).then_some(FormEvent::JudgmentRecorded { judgment, master })
     }
 
     /// Program, institution and jurisdiction scope of the actor for this form.
-    fn in_scope(&self, actor: &Actor) -> bool {
+    /// Municipality users see a form once it has been submitted to them, not while it is the
+    /// doctor's draft.
+    pub fn in_scope(&self, actor: &Actor) -> bool {
         if self.program != Some(actor.program) {
             return false;
         }
@@ -376,7 +382,9 @@ impl ClinicalForm {
                 .as_ref()
                 .is_some_and(|i| actor.institutions.contains(i)),
             Role::MunicipalityStaff | Role::MunicipalityAdmin => {
-                self.jurisdiction.is_some() && self.jurisdiction == actor.jurisdiction
+                self.jurisdiction.is_some()
+                    && self.jurisdiction == actor.jurisdiction
+                    && !matches!(self.status, Some(Status::Draft) | None)
             }
             _ => false,
         }
@@ -429,23 +437,13 @@ impl Aggregate for ClinicalForm {
                 if !crate::judgment::valid_date(&patient.birth_date) {
                     return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
                 }
-                if crate::municipality::implementing_body(jurisdiction).is_none() {
+                // The form goes to the implementing body of the patient's municipality: its
+                // designated city (wards included), or else its prefecture.
+                if crate::municipality::responsible_for(&patient.municipality).as_ref()
+                    != Some(jurisdiction)
+                {
                     return Err(FormError::Invalid(
-                        "the jurisdiction must be a prefecture or a designated city",
-                    ));
-                }
-                // A patient in a designated city belongs to the city; elsewhere, to the
-                // prefecture of their municipality.
-                let patient_body = crate::municipality::implementing_body(&patient.municipality);
-                let fits = match patient_body {
-                    Some((_, crate::municipality::Kind::DesignatedCity)) => {
-                        patient.municipality == *jurisdiction
-                    }
-                    _ => patient.municipality.prefecture() == jurisdiction.prefecture(),
-                };
-                if !fits {
-                    return Err(FormError::Invalid(
-                        "the patient's municipality is outside the form's jurisdiction",
+                        "the jurisdiction must be the implementing body of the patient's municipality",
                     ));
                 }
                 if patient.name_kanji.trim().is_empty() || patient.name_kana.trim().is_empty() {
@@ -536,6 +534,18 @@ impl Aggregate for ClinicalForm {
                         "only a designated doctor of the institution submits",
                     ));
                 }
+                let designated = matches!(
+                    (actor.program, actor.designation),
+                    (
+                        Program::Nanbyo,
+                        Some(Designation::Nanbyo | Designation::CooperatingNanbyo)
+                    ) | (Program::Shoman, Some(Designation::Shoman))
+                );
+                if !designated {
+                    return Err(FormError::Forbidden(
+                        "a designation for this program is required to submit",
+                    ));
+                }
                 if actor.designation == Some(Designation::CooperatingNanbyo)
                     && self.application != Some(Application::Renewal)
                 {
@@ -590,9 +600,12 @@ impl Aggregate for ClinicalForm {
                 let certificate_only = self.purpose == Some(Purpose::RegistrantCertificateOnly);
                 let fits = match result {
                     ReviewResult::Certified { from, to } => {
-                        !certificate_only && from.len() == 10 && to.len() == 10 && from <= to
+                        !certificate_only
+                            && crate::judgment::valid_date(from)
+                            && crate::judgment::valid_date(to)
+                            && from <= to
                     }
-                    ReviewResult::NotCertified { reason } => {
+                    ReviewResult::NotCertified { reason, .. } => {
                         !certificate_only && !reason.trim().is_empty()
                     }
                     ReviewResult::CertificateIssued => certificate_only,
@@ -613,10 +626,23 @@ impl Aggregate for ClinicalForm {
                 if !self.exists {
                     return Err(FormError::NotFound);
                 }
-                if !self.in_scope(actor) || actor.role == Role::Clerk {
+                // Doctors withdraw their drafts and submitted forms; once received, only the
+                // municipality's staff withdraw (an application the patient takes back).
+                let allowed_status = match actor.role {
+                    Role::DesignatedDoctor => {
+                        matches!(status, Some(Status::Draft | Status::Submitted))
+                    }
+                    Role::MunicipalityStaff => matches!(status, Some(Status::Received)),
+                    _ => {
+                        return Err(FormError::Forbidden(
+                            "only the doctor or the municipality's staff withdraw",
+                        ))
+                    }
+                };
+                if !self.in_scope(actor) {
                     return Err(FormError::Forbidden("not permitted to withdraw this form"));
                 }
-                if matches!(status, Some(Status::Decided | Status::Withdrawn)) {
+                if !allowed_status {
                     return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
                 }
                 if reason.trim().is_empty() {
@@ -664,7 +690,9 @@ impl Aggregate for ClinicalForm {
                     }
                 }
             }
-            FormEvent::JudgmentRecorded { outcome, .. } => self.judgment = Some(outcome.clone()),
+            FormEvent::JudgmentRecorded { judgment, master } => {
+                self.judgment = Some((judgment.clone(), master.clone()))
+            }
             FormEvent::FormSubmitted { .. } => self.status = Some(Status::Submitted),
             FormEvent::FormReceived { access_key } => {
                 self.access_key = Some(access_key.clone());

@@ -254,8 +254,9 @@ impl Condition {
                     // ISO dates and year-months order as strings; a year-month compares with
                     // a date by its month.
                     (Some(a), Some(b)) => {
+                        // Bytes, not chars: never panics, whatever a master points this at.
                         let n = a.len().min(b.len());
-                        of(a[..n] <= b[..n])
+                        of(a.as_bytes()[..n] <= b.as_bytes()[..n])
                     }
                     (None, _) => missing(item),
                     (_, None) => missing(other),
@@ -346,10 +347,34 @@ impl ItemError {
     }
 }
 
+/// One criterion's result: the 診断基準 or the 重症度基準 on its own, so a municipality can tell
+/// "diagnosis not met" from "severity not met" (the latter still earns a 登録者証).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    Met,
+    NotMet,
+    Unknown,
+}
+
+impl From<&Truth> for Criterion {
+    fn from(t: &Truth) -> Self {
+        match t {
+            Truth::True => Criterion::Met,
+            Truth::False => Criterion::NotMet,
+            Truth::Unknown(_) => Criterion::Unknown,
+        }
+    }
+}
+
 /// Everything the machine judgment says about a form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Judgment {
+    #[serde(flatten)]
     pub outcome: Outcome,
+    pub diagnosis: Criterion,
+    /// `met` when the form's purpose or the disease needs no severity.
+    pub severity: Criterion,
     /// Type, range, requirement and consistency problems; the outcome treats invalid items as
     /// missing.
     pub errors: Vec<ItemError>,
@@ -598,6 +623,8 @@ pub fn judge(
         (Purpose::RegistrantCertificateOnly, _) | (_, None) => Truth::True,
         (Purpose::Subsidy, Some(s)) => s.eval(&values),
     };
+    let (diagnosis_result, severity_result) =
+        (Criterion::from(&diagnosis), Criterion::from(&severity));
     let outcome = match (diagnosis, severity) {
         (Truth::False, _) | (_, Truth::False) => Outcome::DoesNotMeet,
         (Truth::True, Truth::True) => Outcome::Meets,
@@ -615,6 +642,8 @@ pub fn judge(
     };
     Judgment {
         outcome,
+        diagnosis: diagnosis_result,
+        severity: severity_result,
         errors,
         filled,
     }

@@ -51,7 +51,9 @@ pub struct DiseaseMaster {
 }
 
 impl DiseaseMaster {
-    /// The disease form of `version`, or of the latest version when `None`.
+    /// The disease form of `version`, or — when `None` — of the latest version that has the
+    /// disease: a version may publish only the diseases it adds or changes, and the others stay
+    /// in force as last published.
     pub fn find(
         &self,
         version: Option<&str>,
@@ -59,14 +61,36 @@ impl DiseaseMaster {
         code: &str,
         form_version: &str,
     ) -> Option<(&str, &DiseaseForm)> {
-        let (v, diseases) = match version {
-            Some(version) => self.versions.iter().find(|(v, _)| v == version)?,
-            None => self.versions.last()?,
+        let matches = |d: &&DiseaseForm| {
+            d.program == program && d.code == code && d.form_version == form_version
         };
-        diseases
-            .iter()
-            .find(|d| d.program == program && d.code == code && d.form_version == form_version)
-            .map(|d| (v.as_str(), d))
+        match version {
+            Some(version) => {
+                let (v, diseases) = self.versions.iter().find(|(v, _)| v == version)?;
+                diseases.iter().find(matches).map(|d| (v.as_str(), d))
+            }
+            None => {
+                self.versions.iter().rev().find_map(|(v, diseases)| {
+                    diseases.iter().find(matches).map(|d| (v.as_str(), d))
+                })
+            }
+        }
+    }
+
+    /// Every disease in force: each at its latest published version.
+    pub fn in_force(&self) -> Vec<(&str, &DiseaseForm)> {
+        let mut out: Vec<(&str, &DiseaseForm)> = Vec::new();
+        for (v, diseases) in self.versions.iter().rev() {
+            for d in diseases {
+                let seen = out.iter().any(|(_, o)| {
+                    o.program == d.program && o.code == d.code && o.form_version == d.form_version
+                });
+                if !seen {
+                    out.push((v.as_str(), d));
+                }
+            }
+        }
+        out
     }
 
     pub fn latest(&self) -> Option<&(String, Vec<DiseaseForm>)> {

@@ -88,6 +88,31 @@ pub fn implementing_body(code: &LocalGovernmentCode) -> Option<(&'static str, Ki
         .map(|(_, name, kind)| (*name, *kind))
 }
 
+/// The implementing body responsible for a resident of `municipality`. Codes whose
+/// municipality part is 100-199 are designated cities and their wards (区), which belong to the
+/// designated city with the nearest code at or below them; every other municipality belongs to
+/// its prefecture.
+pub fn responsible_for(municipality: &LocalGovernmentCode) -> Option<LocalGovernmentCode> {
+    let code = municipality.as_str();
+    let number: u32 = code[2..5].parse().ok()?;
+    let pick = |c: &str| LocalGovernmentCode::parse(c).ok();
+    if (100..200).contains(&number) {
+        IMPLEMENTING_BODIES
+            .iter()
+            .filter(|(c, _, k)| {
+                *k == Kind::DesignatedCity && c[..2] == code[..2] && c[..5] <= code[..5]
+            })
+            .map(|(c, _, _)| *c)
+            .max()
+            .and_then(pick)
+    } else {
+        IMPLEMENTING_BODIES
+            .iter()
+            .find(|(c, _, k)| *k == Kind::Prefecture && c[..2] == code[..2])
+            .and_then(|(c, _, _)| pick(c))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +139,20 @@ mod tests {
         );
         let otaru = LocalGovernmentCode::parse("012025").expect("code");
         assert_eq!(implementing_body(&otaru), None);
+    }
+
+    #[test]
+    fn residents_belong_to_their_designated_city_or_prefecture() {
+        let code = |c: &str| LocalGovernmentCode::parse(c).expect("code");
+        let of = |c: &str| responsible_for(&code(c)).map(|b| b.to_string());
+        // 小樽市 → 北海道; 札幌市 and its 中央区 → 札幌市.
+        assert_eq!(of("012025").as_deref(), Some("010006"));
+        assert_eq!(of("011002").as_deref(), Some("011002"));
+        assert_eq!(of("011011").as_deref(), Some("011002"));
+        // 川崎市川崎区 (14131) → 川崎市, not 横浜市; 横浜市青葉区 (14117) → 横浜市.
+        assert_eq!(of("141313").as_deref(), Some("141305"));
+        assert_eq!(of("141178").as_deref(), Some("141003"));
+        // 浜松市中央区 (22138, renumbered in 2024) → 浜松市.
+        assert_eq!(of("221384").as_deref(), Some("221309"));
     }
 }

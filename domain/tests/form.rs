@@ -8,7 +8,7 @@ use domain::form::{
     Actor, Application, ClinicalForm, Designation, FormAction, FormCommand, FormError, FormEvent,
     Patient, ReviewResult, Sex, Status,
 };
-use domain::judgment::{Outcome, Purpose};
+use domain::judgment::{Criterion, Outcome, Purpose};
 use domain::{
     Aggregate, DomainEvent, EventCatalog, InstitutionCode, LocalGovernmentCode, Program, Role,
 };
@@ -147,15 +147,17 @@ fn a_doctor_drafts_a_form_and_the_machine_judges_it() {
     assert_eq!(events.len(), 2);
     assert!(matches!(&events[0], FormEvent::FormDrafted { disease, .. } if disease == "6"));
     match &events[1] {
-        FormEvent::JudgmentRecorded {
-            outcome,
-            master,
-            filled,
-            ..
-        } => {
-            assert_eq!(*outcome, Outcome::Meets);
+        FormEvent::JudgmentRecorded { judgment, master } => {
+            assert_eq!(judgment.outcome, Outcome::Meets);
+            assert_eq!(
+                (judgment.diagnosis, judgment.severity),
+                (Criterion::Met, Criterion::Met)
+            );
             assert_eq!(master.master_version, "master-2024-04-01");
-            assert_eq!(filled.get("sev.meets_severity"), Some(&json!(true)));
+            assert_eq!(
+                judgment.filled.get("sev.meets_severity"),
+                Some(&json!(true))
+            );
         }
         other => panic!("expected a judgment, got {other:?}"),
     }
@@ -243,17 +245,22 @@ fn edits_record_old_and_new_values_and_a_judgment_only_when_it_changes() {
     assert_eq!(events.len(), 2);
     assert!(matches!(
         &events[1],
-        FormEvent::JudgmentRecorded {
-            outcome: Outcome::DoesNotMeet,
-            ..
-        }
+        FormEvent::JudgmentRecorded { judgment, .. }
+            if judgment.outcome == Outcome::DoesNotMeet && judgment.severity == Criterion::NotMet
     ));
-    // Once the severity fails, a missing diagnosis item changes nothing: still does not meet.
+    // The outcome stays "does not meet", but the judgment's details change (the diagnosis is
+    // now unknown, a required item is missing): that is recorded too.
     let (_, events) = decide_ok(
         &state,
         &edit(actor(Role::Clerk), json!({"dx.parkinsonism": null})),
     );
-    assert_eq!(events.len(), 1);
+    assert!(matches!(
+        &events[1],
+        FormEvent::JudgmentRecorded { judgment, .. }
+            if judgment.outcome == Outcome::DoesNotMeet
+                && judgment.diagnosis == Criterion::Unknown
+                && judgment.errors.iter().any(|e| e.code == "required")
+    ));
     // From a form that meets, clearing an item makes it undeterminable.
     let (state, _) = drafted();
     let (_, events) = decide_ok(
@@ -262,7 +269,20 @@ fn edits_record_old_and_new_values_and_a_judgment_only_when_it_changes() {
     );
     assert!(matches!(
         &events[1],
-        FormEvent::JudgmentRecorded { outcome: Outcome::Undeterminable { missing }, .. } if missing == &["dx.parkinsonism"]
+        FormEvent::JudgmentRecorded { judgment, .. }
+            if judgment.outcome == Outcome::Undeterminable { missing: vec!["dx.parkinsonism".into()] }
+    ));
+    // A new consistency error with the same outcome is recorded as well.
+    let (state, _) = drafted();
+    let (_, events) = decide_ok(
+        &state,
+        &edit(actor(Role::Clerk), json!({"basic.onset_ym": "2021-01"})),
+    );
+    assert!(matches!(
+        &events[1],
+        FormEvent::JudgmentRecorded { judgment, .. }
+            if judgment.outcome == Outcome::Meets
+                && judgment.errors.iter().any(|e| e.code == "onset_after_diagnosis")
     ));
     // Saving the same values is refused rather than recorded.
     let (state, _) = drafted();
@@ -478,5 +498,121 @@ fn the_jurisdiction_must_be_the_patients_implementing_body() {
     assert!(matches!(
         ClinicalForm::default().decide(&c),
         Err(FormError::Invalid(_))
+    ));
+    // A 小樽市 resident cannot be filed under 札幌市, nor a 札幌市中央区 resident under 北海道.
+    let wrong = |municipality: &str, body: &str| {
+        let mut c = draft(
+            actor(Role::DesignatedDoctor),
+            Application::New,
+            Purpose::Subsidy,
+            meets(),
+        );
+        if let FormAction::Draft {
+            patient,
+            jurisdiction,
+            ..
+        } = &mut c.action
+        {
+            patient.municipality = gov(municipality);
+            *jurisdiction = gov(body);
+        }
+        ClinicalForm::default().decide(&c)
+    };
+    assert!(matches!(
+        wrong("012025", "011002"),
+        Err(FormError::Invalid(_))
+    ));
+    assert!(matches!(
+        wrong("011011", HOKKAIDO),
+        Err(FormError::Invalid(_))
+    ));
+    assert!(wrong("011011", "011002").is_ok());
+}
+
+#[test]
+fn municipality_users_do_not_see_drafts_and_withdrawal_follows_the_stage() {
+    let (draft_state, _) = drafted();
+    assert!(!draft_state.in_scope(&actor(Role::MunicipalityStaff)));
+    let withdraw = |role: Role| {
+        cmd(
+            actor(role),
+            FormAction::Withdraw {
+                reason: "患者の申し出".into(),
+            },
+        )
+    };
+    assert!(matches!(
+        draft_state.decide(&withdraw(Role::MunicipalityStaff)),
+        Err(FormError::Forbidden(_))
+    ));
+    assert!(matches!(
+        draft_state.decide(&withdraw(Role::Clerk)),
+        Err(FormError::Forbidden(_))
+    ));
+    decide_ok(&draft_state, &withdraw(Role::DesignatedDoctor));
+
+    let received = received(Purpose::Subsidy);
+    assert!(received.in_scope(&actor(Role::MunicipalityStaff)));
+    assert!(matches!(
+        received.decide(&withdraw(Role::DesignatedDoctor)),
+        Err(FormError::WrongStatus(_))
+    ));
+    assert!(matches!(
+        received.decide(&withdraw(Role::MunicipalityAdmin)),
+        Err(FormError::Forbidden(_))
+    ));
+    decide_ok(&received, &withdraw(Role::MunicipalityStaff));
+}
+
+#[test]
+fn submitting_needs_a_designation_for_the_program() {
+    let (state, _) = drafted();
+    let mut undesignated = actor(Role::DesignatedDoctor);
+    undesignated.designation = None;
+    assert!(matches!(
+        state.decide(&cmd(undesignated, FormAction::Submit)),
+        Err(FormError::Forbidden(_))
+    ));
+    let mut shoman_designation = actor(Role::DesignatedDoctor);
+    shoman_designation.designation = Some(Designation::Shoman);
+    assert!(matches!(
+        state.decide(&cmd(shoman_designation, FormAction::Submit)),
+        Err(FormError::Forbidden(_))
+    ));
+}
+
+#[test]
+fn review_dates_must_be_real_and_a_refused_subsidy_can_still_issue_the_certificate() {
+    let state = received(Purpose::Subsidy);
+    let review = |result| {
+        cmd(
+            actor(Role::MunicipalityStaff),
+            FormAction::Review { result },
+        )
+    };
+    for (from, to) in [
+        ("abcdefghij", "2025-04-30"),
+        ("2024-13-45", "2025-04-30"),
+        ("2025-05-01", "2024-04-30"),
+    ] {
+        let r = state.decide(&review(ReviewResult::Certified {
+            from: from.into(),
+            to: to.into(),
+        }));
+        assert!(matches!(r, Err(FormError::Invalid(_))), "{from} {to}");
+    }
+    let (state, _) = decide_ok(
+        &state,
+        &review(ReviewResult::NotCertified {
+            reason: "重症度基準を満たさない".into(),
+            certificate_issued: true,
+        }),
+    );
+    assert!(matches!(
+        state.review,
+        Some(ReviewResult::NotCertified {
+            certificate_issued: true,
+            ..
+        })
     ));
 }

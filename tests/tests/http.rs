@@ -101,3 +101,32 @@ async fn every_documented_route_is_served() {
         .expect("json");
     assert_eq!(doc["openapi"], "3.1.0");
 }
+
+/// Without `--dev-actor-header` the development header is ignored: every API call is 401.
+#[tokio::test]
+async fn the_dev_actor_header_is_refused_unless_enabled() {
+    use std::future::IntoFuture;
+    let (store, _) = nanbyo_tests::fresh_store(Db::Sqlite).await;
+    let app = api::startup::Application::bind(
+        &api::config::ServeArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            skip_migrations: false,
+            dev_actor_header: false,
+        },
+        store,
+    )
+    .await
+    .expect("bind");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+    let operator = serde_json::json!({"account": "op", "role": "operator", "program": "nanbyo",
+        "institutions": [], "jurisdiction": null, "designation": null});
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/masters/institutions"))
+        .header("x-nanbyo-dev-actor", operator.to_string())
+        .json(&serde_json::json!({"code": "0110113719", "name": "x"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 401);
+}

@@ -213,6 +213,14 @@ async fn flow(db: Db) {
         .iter()
         .all(|e| e["message_ja"].as_str().is_some() && e["message_en"].as_str().is_some()));
 
+    // The municipality does not see the doctor's draft.
+    assert_eq!(
+        api.get(&format!("/api/forms/{id}"), &municipality())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
     // Scope: a clerk cannot submit; a doctor elsewhere does not see the form.
     let (status, forbidden) = json_of(
         api.post(&format!("/api/forms/{id}/submit"), &clerk(), json!({}), &[])
@@ -473,6 +481,17 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
     form["disease"] = json!("9006");
     let (status, created) = json_of(api.post("/api/forms", &doctor(), form, &[]).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    // The new version carried only one disease: the others stay in force as last published.
+    let (status, created) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, listed) = json_of(api.get("/api/masters/diseases", &doctor()).await).await;
+    let codes: Vec<&str> = listed["diseases"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"6") && codes.contains(&"9006"), "{codes:?}");
 }
 
 /// 前回値踏襲: a renewal starts as a copy of the patient's previous form, records where it came
@@ -515,6 +534,17 @@ async fn a_renewal_carries_over_the_previous_form() {
     let mut other = renewal.clone();
     other["disease"] = json!("2");
     let (status, body) = json_of(api.post("/api/forms", &doctor(), other, &[]).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("carry_over_mismatch")
+        )
+    );
+    let mut someone_else = renewal.clone();
+    someone_else["patient"] = new_form()["patient"].clone();
+    someone_else["patient"]["name_kana"] = json!("サトウ ハナコ");
+    let (status, body) = json_of(api.post("/api/forms", &doctor(), someone_else, &[]).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (
