@@ -179,6 +179,12 @@ fn form_error(e: CommandError<FormError>) -> ApiError {
                 "The form already exists.",
             ),
             FormError::UnknownDisease => unknown_disease(),
+            FormError::AccessKeyMismatch => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "access_key_mismatch",
+                "アクセスキーがこの臨個票と一致しません。",
+                "The access key does not match this form.",
+            ),
             FormError::UnknownInstitution => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unknown_institution",
@@ -404,7 +410,10 @@ async fn submit(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    run(&state, &id, actor, &headers, None, FormAction::Submit).await
+    let action = FormAction::Submit {
+        access_key: commands::forms::new_access_key(),
+    };
+    run(&state, &id, actor, &headers, None, action).await
 }
 
 #[derive(Deserialize)]

@@ -121,8 +121,8 @@ pub fn document() -> Value {
                 &[]), &id)},
             "/api/forms/{id}/submit": {"post": with_id(command("Submit (designated doctor of the institution; 協力難病指定医: renewals only)", None, &[]), &id)},
             "/api/forms/{id}/receive": {"post": with_id(command(
-                "Receive: register the アクセスキー (municipality staff of the jurisdiction)",
-                Some((json!({"type": "object", "required": ["access_key"], "properties": {"access_key": {"type": "string", "pattern": "^[A-Za-z0-9]{8,32}$"}}}), json!({"access_key": "AB12CD34EF56"}))),
+                "Receive the application: enter the アクセスキー issued at submission (municipality staff of the jurisdiction)",
+                Some((json!({"type": "object", "required": ["access_key"], "properties": {"access_key": {"type": "string", "pattern": "^[A-HJ-NP-Za-hj-np-z2-9]{12}$", "description": "the key printed on the patient's copy at submission"}}}), json!({"access_key": "ABCD2345EFGH"}))),
                 &[]), &id)},
             "/api/forms/{id}/corrections": {"post": with_id(command(
                 "データ修正 by the municipality, with a reason",

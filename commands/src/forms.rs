@@ -54,12 +54,8 @@ impl MasterCache {
         code: &str,
         form_version: &str,
     ) -> Result<Option<(DiseaseForm, String)>, StoreError> {
-        {
-            let guard = self.inner.read().await;
-            if let Some((v, d)) = guard.0.find(None, program, code, form_version) {
-                return Ok(Some((d.clone(), v.to_owned())));
-            }
-        }
+        // Reads only what was published since the cached version: another instance may have
+        // published a newer version of this disease.
         self.refresh(store).await?;
         let guard = self.inner.read().await;
         Ok(guard
@@ -158,6 +154,15 @@ pub fn scoped_key(
         IdempotencyKey::parse(&format!("k-{}", hex::encode(digest)))
     })
     .transpose()
+}
+
+/// A fresh アクセスキー: 12 characters of an unambiguous alphabet (60 random bits).
+pub fn new_access_key() -> String {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let alphabet = domain::form::ACCESS_KEY_ALPHABET;
+    (0..12)
+        .map(|i| alphabet[usize::from(bytes[i] & 31)] as char)
+        .collect()
 }
 
 /// A request to create a form.

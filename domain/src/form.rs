@@ -139,8 +139,11 @@ pub enum FormEvent {
         judgment: Judgment,
         master: MasterRef,
     },
+    /// Submitted; the アクセスキー is issued now, printed on the patient's copy of the form, and
+    /// entered by the municipality when the application arrives.
     FormSubmitted {
         by: String,
+        access_key: String,
     },
     FormReceived {
         access_key: String,
@@ -221,7 +224,10 @@ pub enum FormAction {
         master: Box<(DiseaseForm, String)>,
         items: BTreeMap<String, Value>,
     },
-    Submit,
+    /// `access_key`: a fresh key made by the caller (see `commands::forms::new_access_key`).
+    Submit {
+        access_key: String,
+    },
     Receive {
         access_key: String,
     },
@@ -261,6 +267,8 @@ pub enum FormError {
     UnknownDisease,
     #[error("the medical institution is not registered in the master")]
     UnknownInstitution,
+    #[error("the access key does not match this form")]
+    AccessKeyMismatch,
     #[error(
         "the previous form must be a form of the same patient and disease that was not withdrawn"
     )]
@@ -283,6 +291,13 @@ pub struct ClinicalForm {
     pub judgment: Option<(Judgment, MasterRef)>,
     pub access_key: Option<String>,
     pub review: Option<ReviewResult>,
+}
+
+/// The アクセスキー alphabet: letters and digits that cannot be misread (no 0/O, 1/I).
+pub const ACCESS_KEY_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+pub fn valid_access_key(key: &str) -> bool {
+    key.len() == 12 && key.bytes().all(|b| ACCESS_KEY_ALPHABET.contains(&b))
 }
 
 /// 前回値踏襲: the previous form's items that the new form version still has, and the ids of
@@ -406,6 +421,14 @@ impl Aggregate for ClinicalForm {
     fn decide(&self, command: &FormCommand) -> Result<Vec<FormEvent>, FormError> {
         let actor = &command.actor;
         let status = self.status;
+        // Outside the actor's program, institution or jurisdiction a form does not exist for
+        // them: answering "forbidden" would tell that it does.
+        if self.exists
+            && !self.in_scope(actor)
+            && !matches!(command.action, FormAction::Draft { .. })
+        {
+            return Err(FormError::NotFound);
+        }
         match &command.action {
             FormAction::Draft {
                 master,
@@ -525,7 +548,7 @@ impl Aggregate for ClinicalForm {
                     changes,
                 })
             }
-            FormAction::Submit => {
+            FormAction::Submit { access_key } => {
                 if !self.exists {
                     return Err(FormError::NotFound);
                 }
@@ -556,8 +579,12 @@ impl Aggregate for ClinicalForm {
                 if status != Some(Status::Draft) {
                     return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
                 }
+                if !valid_access_key(access_key) {
+                    return Err(FormError::Invalid("an access key is 12 letters and digits"));
+                }
                 Ok(vec![FormEvent::FormSubmitted {
                     by: actor.account.clone(),
+                    access_key: access_key.clone(),
                 }])
             }
             FormAction::Receive { access_key } => {
@@ -572,18 +599,11 @@ impl Aggregate for ClinicalForm {
                 if status != Some(Status::Submitted) {
                     return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
                 }
-                let key = access_key.trim();
-                if key.len() < 8
-                    || key.len() > 32
-                    || !key.bytes().all(|b| b.is_ascii_alphanumeric())
-                {
-                    return Err(FormError::Invalid(
-                        "an access key is 8-32 letters and digits",
-                    ));
+                let key = access_key.trim().to_ascii_uppercase();
+                if self.access_key.as_deref() != Some(key.as_str()) {
+                    return Err(FormError::AccessKeyMismatch);
                 }
-                Ok(vec![FormEvent::FormReceived {
-                    access_key: key.to_owned(),
-                }])
+                Ok(vec![FormEvent::FormReceived { access_key: key }])
             }
             FormAction::Review { result } => {
                 if !self.exists {
@@ -693,11 +713,11 @@ impl Aggregate for ClinicalForm {
             FormEvent::JudgmentRecorded { judgment, master } => {
                 self.judgment = Some((judgment.clone(), master.clone()))
             }
-            FormEvent::FormSubmitted { .. } => self.status = Some(Status::Submitted),
-            FormEvent::FormReceived { access_key } => {
+            FormEvent::FormSubmitted { access_key, .. } => {
                 self.access_key = Some(access_key.clone());
-                self.status = Some(Status::Received);
+                self.status = Some(Status::Submitted);
             }
+            FormEvent::FormReceived { .. } => self.status = Some(Status::Received),
             FormEvent::ReviewResultRecorded { result } => {
                 self.review = Some(result.clone());
                 self.status = Some(Status::Decided);

@@ -18,6 +18,7 @@ const HOSPITAL: &str = "0110113719";
 const OTHER_HOSPITAL: &str = "1310112345";
 const HOKKAIDO: &str = "010006";
 const TOKYO: &str = "130001";
+const KEY: &str = "ABCD2345EFGH";
 
 fn parkinson() -> Box<(DiseaseForm, String)> {
     let d = shipped()
@@ -299,12 +300,22 @@ fn edits_record_old_and_new_values_and_a_judgment_only_when_it_changes() {
 fn after_submission_a_clerk_cannot_edit_and_a_doctor_must_give_a_reason() {
     let (state, _) = drafted();
     assert!(matches!(
-        state.decide(&cmd(actor(Role::Clerk), FormAction::Submit)),
+        state.decide(&cmd(
+            actor(Role::Clerk),
+            FormAction::Submit {
+                access_key: KEY.into()
+            }
+        )),
         Err(FormError::Forbidden(_))
     ));
     let (state, _) = decide_ok(
         &state,
-        &cmd(actor(Role::DesignatedDoctor), FormAction::Submit),
+        &cmd(
+            actor(Role::DesignatedDoctor),
+            FormAction::Submit {
+                access_key: KEY.into(),
+            },
+        ),
     );
     assert_eq!(state.status, Some(Status::Submitted));
     assert!(matches!(
@@ -332,7 +343,12 @@ fn a_cooperating_doctor_submits_renewals_only() {
     cooperating.designation = Some(Designation::CooperatingNanbyo);
     let (new_form, _) = drafted();
     assert!(matches!(
-        new_form.decide(&cmd(cooperating.clone(), FormAction::Submit)),
+        new_form.decide(&cmd(
+            cooperating.clone(),
+            FormAction::Submit {
+                access_key: KEY.into()
+            }
+        )),
         Err(FormError::Forbidden(_))
     ));
     let (renewal, _) = decide_ok(
@@ -344,7 +360,15 @@ fn a_cooperating_doctor_submits_renewals_only() {
             meets(),
         ),
     );
-    decide_ok(&renewal, &cmd(cooperating, FormAction::Submit));
+    decide_ok(
+        &renewal,
+        &cmd(
+            cooperating,
+            FormAction::Submit {
+                access_key: KEY.into(),
+            },
+        ),
+    );
 }
 
 fn received(purpose: Purpose) -> ClinicalForm {
@@ -359,14 +383,19 @@ fn received(purpose: Purpose) -> ClinicalForm {
     );
     let (state, _) = decide_ok(
         &state,
-        &cmd(actor(Role::DesignatedDoctor), FormAction::Submit),
+        &cmd(
+            actor(Role::DesignatedDoctor),
+            FormAction::Submit {
+                access_key: KEY.into(),
+            },
+        ),
     );
     let (state, _) = decide_ok(
         &state,
         &cmd(
             actor(Role::MunicipalityStaff),
             FormAction::Receive {
-                access_key: "AB12CD34EF56".into(),
+                access_key: KEY.to_lowercase(),
             },
         ),
     );
@@ -377,7 +406,7 @@ fn received(purpose: Purpose) -> ClinicalForm {
 fn the_municipality_of_the_jurisdiction_receives_and_reviews() {
     let state = received(Purpose::Subsidy);
     assert_eq!(state.status, Some(Status::Received));
-    assert_eq!(state.access_key.as_deref(), Some("AB12CD34EF56"));
+    assert_eq!(state.access_key.as_deref(), Some(KEY));
 
     let mut tokyo = actor(Role::MunicipalityStaff);
     tokyo.jurisdiction = Some(gov(TOKYO));
@@ -387,10 +416,11 @@ fn the_municipality_of_the_jurisdiction_receives_and_reviews() {
             to: "2025-04-30".into(),
         },
     };
-    assert!(matches!(
+    // Another jurisdiction does not even see the form.
+    assert_eq!(
         state.decide(&cmd(tokyo, certified.clone())),
-        Err(FormError::Forbidden(_))
-    ));
+        Err(FormError::NotFound)
+    );
     let (state, _) = decide_ok(
         &state,
         &cmd(actor(Role::MunicipalityStaff), certified.clone()),
@@ -541,10 +571,10 @@ fn municipality_users_do_not_see_drafts_and_withdrawal_follows_the_stage() {
             },
         )
     };
-    assert!(matches!(
+    assert_eq!(
         draft_state.decide(&withdraw(Role::MunicipalityStaff)),
-        Err(FormError::Forbidden(_))
-    ));
+        Err(FormError::NotFound)
+    );
     assert!(matches!(
         draft_state.decide(&withdraw(Role::Clerk)),
         Err(FormError::Forbidden(_))
@@ -570,13 +600,23 @@ fn submitting_needs_a_designation_for_the_program() {
     let mut undesignated = actor(Role::DesignatedDoctor);
     undesignated.designation = None;
     assert!(matches!(
-        state.decide(&cmd(undesignated, FormAction::Submit)),
+        state.decide(&cmd(
+            undesignated,
+            FormAction::Submit {
+                access_key: KEY.into()
+            }
+        )),
         Err(FormError::Forbidden(_))
     ));
     let mut shoman_designation = actor(Role::DesignatedDoctor);
     shoman_designation.designation = Some(Designation::Shoman);
     assert!(matches!(
-        state.decide(&cmd(shoman_designation, FormAction::Submit)),
+        state.decide(&cmd(
+            shoman_designation,
+            FormAction::Submit {
+                access_key: KEY.into()
+            }
+        )),
         Err(FormError::Forbidden(_))
     ));
 }
@@ -614,5 +654,45 @@ fn review_dates_must_be_real_and_a_refused_subsidy_can_still_issue_the_certifica
             certificate_issued: true,
             ..
         })
+    ));
+}
+
+#[test]
+fn the_municipality_receives_with_the_key_printed_at_submission() {
+    let (state, _) = drafted();
+    let (state, events) = decide_ok(
+        &state,
+        &cmd(
+            actor(Role::DesignatedDoctor),
+            FormAction::Submit {
+                access_key: KEY.into(),
+            },
+        ),
+    );
+    assert!(matches!(&events[0], FormEvent::FormSubmitted { access_key, .. } if access_key == KEY));
+    let receive = |key: &str| {
+        cmd(
+            actor(Role::MunicipalityStaff),
+            FormAction::Receive {
+                access_key: key.into(),
+            },
+        )
+    };
+    assert_eq!(
+        state.decide(&receive("ABCD2345EFGJ")),
+        Err(FormError::AccessKeyMismatch)
+    );
+    let (state, _) = decide_ok(&state, &receive(" abcd2345efgh "));
+    assert_eq!(state.status, Some(Status::Received));
+    // A key that is not 12 characters of the alphabet is refused at submission.
+    let (draft, _) = drafted();
+    assert!(matches!(
+        draft.decide(&cmd(
+            actor(Role::DesignatedDoctor),
+            FormAction::Submit {
+                access_key: "O0I1O0I1O0I1".into()
+            }
+        )),
+        Err(FormError::Invalid(_))
     ));
 }

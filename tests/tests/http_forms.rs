@@ -249,11 +249,35 @@ async fn flow(db: Db) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    // The doctor prints the form with its access key; the municipality enters that key.
+    let (_, submitted) = json_of(api.get(&format!("/api/forms/{id}"), &doctor()).await).await;
+    let key = submitted["access_key"]
+        .as_str()
+        .expect("an access key at submission")
+        .to_owned();
+    assert_eq!(key.len(), 12);
+    let (status, wrong) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/receive"),
+            &municipality(),
+            json!({"access_key": "ABCDEFGHJKLM"}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, wrong["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("access_key_mismatch")
+        )
+    );
     let (status, _) = json_of(
         api.post(
             &format!("/api/forms/{id}/receive"),
             &municipality(),
-            json!({"access_key": "AB12CD34EF56"}),
+            json!({"access_key": key}),
             &[],
         )
         .await,
