@@ -31,7 +31,7 @@ use crate::error::ApiError;
 use crate::http::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/api/forms", post(create))
         .route("/api/forms/{id}", get(show))
         .route("/api/forms/{id}/judgment", get(judgment))
@@ -43,7 +43,49 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}/withdraw", post(withdraw))
         .route("/api/masters/versions", post(publish))
         .route("/api/masters/diseases", get(diseases))
-        .route("/api/masters/institutions", post(register))
+        .route("/api/masters/institutions", post(register));
+    routes.layer(axum::middleware::from_fn(fingerprint))
+}
+
+/// The header in which `fingerprint` hands the request's fingerprint to the handlers.
+const FINGERPRINT_HEADER: &str = "x-nanbyo-request-fingerprint";
+
+/// Fingerprints every request that carries an Idempotency-Key (method, path and body), so
+/// that the same key sent with a different request is refused instead of answered with the
+/// first request's result.
+async fn fingerprint(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<axum::response::Response, ApiError> {
+    use sha2::{Digest, Sha256};
+    let (mut parts, body) = request.into_parts();
+    parts.headers.remove(FINGERPRINT_HEADER);
+    if !parts.headers.contains_key("idempotency-key") {
+        let request = axum::extract::Request::from_parts(parts, body);
+        return Ok(next.run(request).await);
+    }
+    let bytes = axum::body::to_bytes(body, 8 * 1024 * 1024)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "リクエストが大きすぎます。",
+                "The request body is too large.",
+            )
+        })?;
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str().as_bytes());
+    h.update([0]);
+    h.update(parts.uri.path().as_bytes());
+    h.update([0]);
+    h.update(&bytes);
+    let digest = hex::encode(h.finalize());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&digest) {
+        parts.headers.insert(FINGERPRINT_HEADER, value);
+    }
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    Ok(next.run(request).await)
 }
 
 /// The acting account, from the development header.
@@ -93,12 +135,20 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let fingerprint = headers
+        .get(FINGERPRINT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     headers
         .get("idempotency-key")
         .map(|v| {
             v.to_str()
                 .map_err(|_| eventstore::StoreError::InvalidIdempotencyKey)
                 .and_then(IdempotencyKey::parse)
+                .map(|k| match &fingerprint {
+                    Some(f) => k.with_fingerprint(f.clone()),
+                    None => k,
+                })
                 .map_err(ApiError::from)
         })
         .transpose()

@@ -151,7 +151,11 @@ pub fn scoped_key(
 ) -> Result<Option<IdempotencyKey>, StoreError> {
     key.map(|k| {
         let digest = Sha256::digest(format!("{}\u{0}{}", actor.account, k.as_str()).as_bytes());
-        IdempotencyKey::parse(&format!("k-{}", hex::encode(digest)))
+        let scoped = IdempotencyKey::parse(&format!("k-{}", hex::encode(digest)))?;
+        Ok(match k.fingerprint() {
+            Some(f) => scoped.with_fingerprint(f),
+            None => scoped,
+        })
     })
     .transpose()
 }

@@ -333,6 +333,29 @@ pub async fn idempotency_key_appends_once(store: Store) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::IdempotencyKeyReused), "{err}");
+    // The same key with another request is refused, not answered with the first result.
+    let fp = IdempotencyKey::parse("req-fp")
+        .expect("key")
+        .with_fingerprint("request-a");
+    let s_fp = stream("idem-fp");
+    store
+        .append(&s_fp, ExpectedVersion::NoStream, names(1), Some(&fp))
+        .await
+        .expect("first");
+    let other = IdempotencyKey::parse("req-fp")
+        .expect("key")
+        .with_fingerprint("request-b");
+    let err = store
+        .append(&s_fp, ExpectedVersion::Any, names(1), Some(&other))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::IdempotencyKeyReused), "{err}");
+    let again = store
+        .append(&s_fp, ExpectedVersion::Any, names(1), Some(&fp))
+        .await
+        .expect("retry");
+    assert!(again.duplicate);
+    assert_eq!(store.read_stream(&s_fp, 1).await.expect("read").len(), 1);
     assert!(IdempotencyKey::parse("").is_err());
     assert!(IdempotencyKey::parse("has space").is_err());
 

@@ -160,20 +160,45 @@ pub struct AppendResult {
     pub duplicate: bool,
 }
 
-/// A client-chosen key that makes a retried command append nothing twice.
+/// A client-chosen key that makes a retried command append nothing twice, with an optional
+/// fingerprint of the request it came with: the same key with another fingerprint is refused
+/// (`IdempotencyKeyReused`) rather than answered with the first request's result.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IdempotencyKey(String);
+pub struct IdempotencyKey {
+    key: String,
+    fingerprint: Option<String>,
+}
 
 impl IdempotencyKey {
     pub fn parse(s: &str) -> Result<Self, StoreError> {
         if s.is_empty() || s.len() > 200 || !s.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(StoreError::InvalidIdempotencyKey);
         }
-        Ok(IdempotencyKey(s.to_owned()))
+        Ok(IdempotencyKey {
+            key: s.to_owned(),
+            fingerprint: None,
+        })
+    }
+
+    pub fn with_fingerprint(mut self, fingerprint: impl Into<String>) -> Self {
+        self.fingerprint = Some(fingerprint.into());
+        self
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.key
+    }
+
+    pub fn fingerprint(&self) -> Option<&str> {
+        self.fingerprint.as_deref()
+    }
+
+    /// Whether a stored fingerprint allows answering this key with the stored result.
+    pub(crate) fn matches(&self, stored: Option<&str>) -> bool {
+        match (self.fingerprint(), stored) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => true,
+        }
     }
 }
 

@@ -235,7 +235,8 @@ impl PgStore {
                         Some(key) => q
                             .bind(key.as_str())
                             .bind(first_version as i64)
-                            .bind(last_version as i64),
+                            .bind(last_version as i64)
+                            .bind(key.fingerprint()),
                         None => q,
                     }
                 }
@@ -264,7 +265,8 @@ impl PgStore {
                     .bind(batch.iter().map(|p| &p.hash[..]).collect::<Vec<_>>())
                     .bind(key.map(IdempotencyKey::as_str))
                     .bind(first_version as i64)
-                    .bind(last_version as i64),
+                    .bind(last_version as i64)
+                    .bind(key.and_then(IdempotencyKey::fingerprint)),
             };
             let result = match tx.as_deref_mut() {
                 Some(conn) => query.fetch_one(conn).await,
@@ -426,7 +428,7 @@ impl PgStore {
 // The append statements. Parameters: $1 stream type, $2 stream id, $3 recorded at, then the
 // event columns ($4 id, $5 version, $6 type, $7 schema version, $8 payload, $9 metadata,
 // $10 hash; arrays for a batch), then, where the statement remembers an idempotency key,
-// $11 key, $12 first and $13 last version. Positions: transaction id × 16384 + index (see the
+// $11 key, $12 first and $13 last version, $14 the request's fingerprint. Positions: transaction id × 16384 + index (see the
 // migration).
 
 /// A batch: insert the events and remember the idempotency key in one statement, so it is
@@ -448,8 +450,8 @@ summary AS MATERIALIZED (
 ),
 remembered AS (
     INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
-                                  first_position, last_position)
-    SELECT $11, $1, $2, $12, $13, first_position, last_position
+                                  first_position, last_position, request_hash)
+    SELECT $11, $1, $2, $12, $13, first_position, last_position, $14
     FROM summary WHERE $11::text IS NOT NULL
 )
 SELECT first_position, last_position FROM summary
@@ -476,8 +478,8 @@ WITH inserted AS (
 ),
 remembered AS (
     INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, last_version,
-                                  first_position, last_position)
-    SELECT $11, $1, $2, $12, $13, global_position, global_position FROM inserted
+                                  first_position, last_position, request_hash)
+    SELECT $11, $1, $2, $12, $13, global_position, global_position, $14 FROM inserted
 )
 SELECT global_position, global_position FROM inserted
 "#;
@@ -546,12 +548,16 @@ impl EventStore for PgStore {
     ) -> Result<Option<(StreamId, AppendResult)>, StoreError> {
         let row = sqlx::query(
             "SELECT stream_type, stream_id, first_version, last_version, first_position, \
-             last_position FROM idempotency_keys WHERE key = $1",
+             last_position, request_hash FROM idempotency_keys WHERE key = $1",
         )
         .bind(key.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let stored: Option<String> = row.try_get(6)?;
+        if !key.matches(stored.as_deref()) {
+            return Err(StoreError::IdempotencyKeyReused);
+        }
         let stream = StreamId {
             stream_type: row.try_get(0)?,
             id: row.try_get(1)?,

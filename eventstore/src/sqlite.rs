@@ -77,12 +77,16 @@ impl SqliteStore {
     ) -> Result<Option<(StreamId, AppendResult)>, StoreError> {
         let row = sqlx::query(
             "SELECT stream_type, stream_id, first_version, last_version, first_position, \
-             last_position FROM idempotency_keys WHERE key = ?1",
+             last_position, request_hash FROM idempotency_keys WHERE key = ?1",
         )
         .bind(key.as_str())
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let stored: Option<String> = row.try_get(6)?;
+        if !key.matches(stored.as_deref()) {
+            return Err(StoreError::IdempotencyKeyReused);
+        }
         let get = |i: usize| -> Result<u64, sqlx::Error> { Ok(row.try_get::<i64, _>(i)? as u64) };
         Ok(Some((
             StreamId {
@@ -199,8 +203,8 @@ impl EventStore for SqliteStore {
         if let Some(key) = idempotency_key {
             sqlx::query(
                 "INSERT INTO idempotency_keys (key, stream_type, stream_id, first_version, \
-                 last_version, first_position, last_position, recorded_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 last_version, first_position, last_position, recorded_at, request_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .bind(key.as_str())
             .bind(&stream.stream_type)
@@ -210,6 +214,7 @@ impl EventStore for SqliteStore {
             .bind(result.first_position as i64)
             .bind(result.last_position as i64)
             .bind(recorded_at)
+            .bind(key.fingerprint())
             .execute(&mut *tx)
             .await?;
         }

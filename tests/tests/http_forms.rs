@@ -154,6 +154,27 @@ async fn flow(db: Db) {
         (Some(id.as_str()), Some(true))
     );
 
+    // The same key with another request is refused: nothing is created or answered for it.
+    let mut different = new_form();
+    different["items"]["sev.hoehn_yahr"] = json!("4");
+    let (status, reused) = json_of(
+        api.post(
+            "/api/forms",
+            &doctor(),
+            different,
+            &[("idempotency-key", "create-1")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, reused["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("idempotency_key_reused")
+        )
+    );
+
     // A clerk edits the draft with the version they saw; the judgment follows.
     let (status, edited) = json_of(
         api.post(
