@@ -14,11 +14,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
-    create_form, form_command, publish_version, read_form, register_institution, CreateForm,
+    create_form, form_command, form_command_with_master, publish_version, read_form,
+    register_institution, CreateForm,
 };
-use commands::{load, CommandError, Outcome};
+use commands::{CommandError, Outcome};
 use domain::disease::DiseaseForm;
-use domain::form::{Actor, ClinicalForm, FormAction, FormError, ReviewResult};
+use domain::form::{Actor, FormAction, FormError, ReviewResult};
 use domain::institution::InstitutionError;
 use domain::master::MasterError;
 use domain::{InstitutionCode, Program};
@@ -368,22 +369,6 @@ struct ItemsBody {
     reason: Option<String>,
 }
 
-/// The master of the form's own disease and form version.
-async fn master_of(state: &AppState, id: &str) -> Result<Box<(DiseaseForm, String)>, ApiError> {
-    let (form, _) = load::<ClinicalForm>(&state.store, id)
-        .await
-        .map_err(form_error)?;
-    let program = form
-        .program
-        .ok_or_else(|| form_error(CommandError::Rejected(FormError::NotFound)))?;
-    let master = state
-        .masters
-        .disease(&state.store, program, &form.disease, &form.form_version)
-        .await?
-        .ok_or_else(unknown_disease)?;
-    Ok(Box::new(master))
-}
-
 async fn run(
     state: &AppState,
     id: &str,
@@ -416,18 +401,10 @@ async fn edit(
     bytes: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let req: ItemsBody = body(&bytes)?;
-    let master = master_of(&state, &id).await?;
-    run(
-        &state,
-        &id,
-        actor,
-        &headers,
-        req.reason,
-        FormAction::Edit {
-            master,
-            items: req.items,
-        },
-    )
+    let items = req.items;
+    with_master(&state, &id, actor, &headers, req.reason, |master| {
+        FormAction::Edit { master, items }
+    })
     .await
 }
 
@@ -439,19 +416,37 @@ async fn correct(
     bytes: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let req: ItemsBody = body(&bytes)?;
-    let master = master_of(&state, &id).await?;
-    run(
-        &state,
-        &id,
+    let items = req.items;
+    with_master(&state, &id, actor, &headers, req.reason, |master| {
+        FormAction::Correct { master, items }
+    })
+    .await
+}
+
+/// A command that needs the master of the form's own disease.
+async fn with_master(
+    state: &AppState,
+    id: &str,
+    actor: Actor,
+    headers: &HeaderMap,
+    reason: Option<String>,
+    action: impl FnOnce(Box<(DiseaseForm, String)>) -> FormAction,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = idempotency_key(headers)?;
+    let expected = if_match(headers)?;
+    let o = form_command_with_master(
+        &state.store,
+        &state.masters,
+        id,
         actor,
-        &headers,
-        req.reason,
-        FormAction::Correct {
-            master,
-            items: req.items,
-        },
+        reason,
+        action,
+        expected,
+        key.as_ref(),
     )
     .await
+    .map_err(form_error)?;
+    Ok(accepted(StatusCode::OK, id, o))
 }
 
 async fn submit(

@@ -268,6 +268,47 @@ pub async fn create_form(
     Ok((id, outcome))
 }
 
+/// Edits or corrects form `id`: the master of the form's own disease is resolved from the
+/// state loaded for the command, so the stream is read once.
+#[allow(clippy::too_many_arguments)]
+pub async fn form_command_with_master(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    id: &str,
+    actor: Actor,
+    reason: Option<String>,
+    action: impl FnOnce(Box<(DiseaseForm, String)>) -> FormAction,
+    expected: Option<u64>,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<FormError>> {
+    let key = scoped_key(&actor, key)?;
+    let mut metadata = Metadata::new(actor.account.clone(), actor.role, Some(actor.program));
+    metadata.reason = reason.clone();
+    let prepare = async |form: &ClinicalForm| {
+        let program = form
+            .program
+            .ok_or(CommandError::Rejected(FormError::NotFound))?;
+        let master = masters
+            .disease(store, program, &form.disease, &form.form_version)
+            .await?
+            .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
+        Ok(FormCommand {
+            actor,
+            reason,
+            action: action(Box::new(master)),
+        })
+    };
+    crate::execute_with::<ClinicalForm, FormCommand, _>(
+        store,
+        id,
+        prepare,
+        metadata,
+        expected,
+        key.as_ref(),
+    )
+    .await
+}
+
 /// Runs a form command for `actor` on form `id`.
 pub async fn form_command(
     store: &Arc<dyn EventStore>,

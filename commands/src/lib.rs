@@ -4,6 +4,7 @@
 
 pub mod forms;
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use domain::{Aggregate, PayloadError};
@@ -54,13 +55,40 @@ pub async fn execute<A: Aggregate>(
     expected: Option<u64>,
     idempotency_key: Option<&IdempotencyKey>,
 ) -> Result<Outcome, CommandError<A::Error>> {
+    execute_with::<A, _, _>(
+        store,
+        stream_id,
+        async |_: &A| Ok(command),
+        metadata,
+        expected,
+        idempotency_key,
+    )
+    .await
+}
+
+/// As [`execute`], for a command that depends on the loaded state (for example the master of
+/// the form's own disease): `prepare` builds it from the state, so the stream is read once.
+pub async fn execute_with<A, C, F>(
+    store: &Arc<dyn EventStore>,
+    stream_id: &str,
+    prepare: F,
+    metadata: Metadata,
+    expected: Option<u64>,
+    idempotency_key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<A::Error>>
+where
+    A: Aggregate,
+    C: Borrow<A::Command>,
+    F: AsyncFnOnce(&A) -> Result<C, CommandError<A::Error>>,
+{
     let stream = StreamId::new(A::STREAM_TYPE, stream_id)?;
     // A retry is answered from the first execution, before deciding again: the state has
     // moved on since, and deciding on it could refuse what was already done.
     if let Some(first) = first_outcome(store, &stream, idempotency_key).await? {
         return Ok(first);
     }
-    match decide_and_append::<A>(store, &stream, command, metadata, expected, idempotency_key).await
+    match decide_and_append::<A, C, F>(store, &stream, prepare, metadata, expected, idempotency_key)
+        .await
     {
         // The first attempt of this very command may have committed while this retry was
         // loading or deciding: then its refusal or conflict is the retry's own effect.
@@ -95,14 +123,19 @@ async fn first_outcome<E: std::error::Error + 'static>(
     }
 }
 
-async fn decide_and_append<A: Aggregate>(
+async fn decide_and_append<A, C, F>(
     store: &Arc<dyn EventStore>,
     stream: &StreamId,
-    command: &A::Command,
+    prepare: F,
     metadata: Metadata,
     expected: Option<u64>,
     idempotency_key: Option<&IdempotencyKey>,
-) -> Result<Outcome, CommandError<A::Error>> {
+) -> Result<Outcome, CommandError<A::Error>>
+where
+    A: Aggregate,
+    C: Borrow<A::Command>,
+    F: AsyncFnOnce(&A) -> Result<C, CommandError<A::Error>>,
+{
     let (state, version, position) = fold_stream::<A>(store, stream).await?;
     if let Some(expected) = expected {
         if expected != version {
@@ -114,7 +147,10 @@ async fn decide_and_append<A: Aggregate>(
             .into());
         }
     }
-    let decided = state.decide(command).map_err(CommandError::Rejected)?;
+    let command = prepare(&state).await?;
+    let decided = state
+        .decide(command.borrow())
+        .map_err(CommandError::Rejected)?;
     if decided.is_empty() {
         return Ok(Outcome {
             version,
