@@ -25,28 +25,48 @@ use tokio::sync::RwLock;
 
 use crate::{execute, CommandError, Outcome};
 
-/// The disease master as last read from its stream; refreshed when a command needs a disease
-/// it does not know, or a version newer than the one it holds.
+/// The disease master as last read from its stream. A command that needs a disease the cache
+/// does not have reads the stream at once; otherwise the cache looks for newer versions at
+/// most every `MASTER_REFRESH`, so a version published by another instance is in force here
+/// within that time, without a database read on every command.
 #[derive(Default)]
 pub struct MasterCache {
     inner: RwLock<(DiseaseMaster, u64)>,
+    refreshed: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+pub const MASTER_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl MasterCache {
     pub async fn refresh(&self, store: &Arc<dyn EventStore>) -> Result<(), StoreError> {
         let stream = master_stream();
+        let from = self.inner.read().await.1 + 1;
+        // Read without holding the lock: commands keep using the cached master meanwhile.
+        let events = store.read_stream(&stream, from).await?;
         let mut guard = self.inner.write().await;
-        let from = guard.1 + 1;
-        for e in store.read_stream(&stream, from).await? {
+        for e in &events {
+            // Another refresh may have applied it meanwhile.
+            if e.version <= guard.1 {
+                continue;
+            }
             let event = e.decode().map_err(StoreError::InvalidEvent)?;
             let master = std::mem::take(&mut guard.0);
             guard.0 = master.apply(&event);
             guard.1 = e.version;
         }
+        drop(guard);
+        *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
         Ok(())
     }
 
-    /// The disease form of the latest version, with that version's name.
+    fn fresh(&self) -> bool {
+        self.refreshed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t.elapsed() < MASTER_REFRESH)
+    }
+
+    /// The disease form in force (its latest version), with that version's name.
     pub async fn disease(
         &self,
         store: &Arc<dyn EventStore>,
@@ -54,14 +74,18 @@ impl MasterCache {
         code: &str,
         form_version: &str,
     ) -> Result<Option<(DiseaseForm, String)>, StoreError> {
-        // Reads only what was published since the cached version: another instance may have
-        // published a newer version of this disease.
+        let found = |master: &DiseaseMaster| {
+            master
+                .find(None, program, code, form_version)
+                .map(|(v, d)| (d.clone(), v.to_owned()))
+        };
+        if self.fresh() {
+            if let Some(hit) = found(&self.inner.read().await.0) {
+                return Ok(Some(hit));
+            }
+        }
         self.refresh(store).await?;
-        let guard = self.inner.read().await;
-        Ok(guard
-            .0
-            .find(None, program, code, form_version)
-            .map(|(v, d)| (d.clone(), v.to_owned())))
+        Ok(found(&self.inner.read().await.0))
     }
 
     pub async fn snapshot(&self) -> DiseaseMaster {
