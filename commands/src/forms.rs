@@ -184,6 +184,13 @@ pub fn scoped_key(
     .transpose()
 }
 
+/// Today's date in Japan (UTC+9, no daylight saving), as the master's dates are meant.
+pub fn today_in_japan() -> String {
+    (Utc::now() + chrono::Duration::hours(9))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// A fresh アクセスキー: 12 characters of an unambiguous alphabet (60 random bits).
 pub fn new_access_key() -> String {
     let bytes = uuid::Uuid::new_v4().into_bytes();
@@ -319,6 +326,7 @@ pub async fn form_command_with_master(
         Ok(FormCommand {
             actor,
             reason,
+            today: Some(today_in_japan()),
             action: action(Box::new(master)),
         })
     };
@@ -361,6 +369,7 @@ async fn run_form_command(
     let command = FormCommand {
         actor,
         reason,
+        today: Some(today_in_japan()),
         action,
     };
     execute::<ClinicalForm>(store, id, &command, metadata, expected, key).await

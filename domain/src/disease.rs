@@ -51,6 +51,15 @@ impl DiseaseForm {
         if let Some(s) = &self.rules.severity {
             conditions.push(("severity", s));
         }
+        for t in &self.rules.transitional {
+            if !crate::judgment::valid_date(&t.valid_until) {
+                problems.push(format!("transitional {} has no valid end date", t.name));
+            }
+            conditions.push(("transitional", &t.diagnosis));
+            if let Some(s) = &t.severity {
+                conditions.push(("transitional", s));
+            }
+        }
         for r in &self.rules.consistency {
             conditions.push((r.id.as_str(), &r.require));
             if let Some(w) = &r.when {
@@ -99,6 +108,16 @@ impl DiseaseForm {
 
     pub fn judge(&self, entered: &BTreeMap<String, Value>, purpose: Purpose) -> Judgment {
         judge(&self.items, &self.rules, entered, purpose)
+    }
+
+    /// The judgment on a given day: transitional criteria apply up to their end date.
+    pub fn judge_on(
+        &self,
+        entered: &BTreeMap<String, Value>,
+        purpose: Purpose,
+        on: Option<&str>,
+    ) -> Judgment {
+        crate::judgment::judge_on(&self.items, &self.rules, entered, purpose, on)
     }
 }
 

@@ -204,6 +204,8 @@ pub struct FormCommand {
     pub actor: Actor,
     /// Mandatory for changes after submission.
     pub reason: Option<String>,
+    /// Today (`YYYY-MM-DD`, Japan time), for transitional criteria; the domain has no clock.
+    pub today: Option<String>,
     pub action: FormAction,
 }
 
@@ -370,8 +372,9 @@ impl ClinicalForm {
         master: &(DiseaseForm, String),
         items: &BTreeMap<String, Value>,
         purpose: Purpose,
+        today: Option<&str>,
     ) -> Option<FormEvent> {
-        let judgment = master.0.judge(items, purpose);
+        let judgment = master.0.judge_on(items, purpose, today);
         let master = MasterRef {
             disease: master.0.code.clone(),
             form_version: master.0.form_version.clone(),
@@ -492,7 +495,12 @@ impl Aggregate for ClinicalForm {
                     carried_over: carried_over.clone(),
                 };
                 let mut events = vec![drafted];
-                events.extend(ClinicalForm::default().judged(master, items, *purpose));
+                events.extend(ClinicalForm::default().judged(
+                    master,
+                    items,
+                    *purpose,
+                    command.today.as_deref(),
+                ));
                 Ok(events)
             }
             FormAction::Edit { master, items } => {
@@ -523,7 +531,9 @@ impl Aggregate for ClinicalForm {
                     Some(s) => return Err(FormError::WrongStatus(s)),
                     None => return Err(FormError::NotFound),
                 }
-                self.edit(master, items, |changes| FormEvent::ItemsEdited { changes })
+                self.edit(master, items, command.today.as_deref(), |changes| {
+                    FormEvent::ItemsEdited { changes }
+                })
             }
             FormAction::Correct { master, items } => {
                 if !self.exists {
@@ -544,8 +554,8 @@ impl Aggregate for ClinicalForm {
                 {
                     return Err(FormError::ReasonRequired);
                 }
-                self.edit(master, items, |changes| FormEvent::DataCorrected {
-                    changes,
+                self.edit(master, items, command.today.as_deref(), |changes| {
+                    FormEvent::DataCorrected { changes }
                 })
             }
             FormAction::Submit { access_key } => {
@@ -734,6 +744,7 @@ impl ClinicalForm {
         &self,
         master: &(DiseaseForm, String),
         items: &BTreeMap<String, Value>,
+        today: Option<&str>,
         event: impl FnOnce(Vec<ItemChange>) -> FormEvent,
     ) -> Result<Vec<FormEvent>, FormError> {
         if !self.same_master(&master.0) {
@@ -754,7 +765,7 @@ impl ClinicalForm {
         }
         let purpose = self.purpose.unwrap_or(Purpose::Subsidy);
         let mut events = vec![event(changes)];
-        events.extend(self.judged(master, &after, purpose));
+        events.extend(self.judged(master, &after, purpose, today));
         Ok(events)
     }
 }

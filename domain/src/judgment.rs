@@ -308,6 +308,22 @@ pub struct JudgmentRules {
     pub diagnosis: Condition,
     /// 重症度基準; `None` when the disease has none.
     pub severity: Option<Condition>,
+    /// Earlier criteria still honoured for a while after a revision: a form that fails the
+    /// criteria above but meets these, judged on or before `valid_until`, meets (SPEC: during
+    /// FY2024 a form failing the new criteria but meeting the old ones was certified).
+    #[serde(default)]
+    pub transitional: Vec<Transitional>,
+}
+
+/// Criteria of an earlier revision, valid until a date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transitional {
+    /// What they are, e.g. "令和6年3月以前の診断基準（令和6年度経過措置）".
+    pub name: String,
+    /// The last day (`YYYY-MM-DD`) on which they apply.
+    pub valid_until: String,
+    pub diagnosis: Condition,
+    pub severity: Option<Condition>,
 }
 
 /// What the form is for: the 登録者証 needs the diagnostic criteria only.
@@ -375,6 +391,9 @@ pub struct Judgment {
     pub diagnosis: Criterion,
     /// `met` when the form's purpose or the disease needs no severity.
     pub severity: Criterion,
+    /// The transitional criteria the form met instead of the current ones, if any.
+    #[serde(default)]
+    pub transitional: Option<String>,
     /// Type, range, requirement and consistency problems; the outcome treats invalid items as
     /// missing.
     pub errors: Vec<ItemError>,
@@ -539,6 +558,18 @@ pub fn judge(
     entered: &BTreeMap<ItemId, Value>,
     purpose: Purpose,
 ) -> Judgment {
+    judge_on(items, rules, entered, purpose, None)
+}
+
+/// [`judge`] on a given day (`YYYY-MM-DD`), which decides whether transitional criteria still
+/// apply. The domain has no clock: the caller says what day it is.
+pub fn judge_on(
+    items: &[ItemDef],
+    rules: &JudgmentRules,
+    entered: &BTreeMap<ItemId, Value>,
+    purpose: Purpose,
+    on: Option<&str>,
+) -> Judgment {
     let mut errors = Vec::new();
     let mut values = BTreeMap::new();
     for (id, value) in entered.iter().filter(|(_, v)| !v.is_null()) {
@@ -640,10 +671,28 @@ pub fn judge(
             }
         }
     };
+    let mut outcome = outcome;
+    let mut transitional = None;
+    if outcome != Outcome::Meets {
+        let on = on.filter(|d| valid_date(d));
+        let met = rules.transitional.iter().find(|t| {
+            on.is_some_and(|d| d <= t.valid_until.as_str())
+                && t.diagnosis.eval(&values) == Truth::True
+                && match (purpose, &t.severity) {
+                    (Purpose::RegistrantCertificateOnly, _) | (_, None) => true,
+                    (Purpose::Subsidy, Some(s)) => s.eval(&values) == Truth::True,
+                }
+        });
+        if let Some(t) = met {
+            outcome = Outcome::Meets;
+            transitional = Some(t.name.clone());
+        }
+    }
     Judgment {
         outcome,
         diagnosis: diagnosis_result,
         severity: severity_result,
+        transitional,
         errors,
         filled,
     }

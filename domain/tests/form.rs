@@ -79,6 +79,7 @@ fn cmd(actor: Actor, action: FormAction) -> FormCommand {
     FormCommand {
         actor,
         reason: None,
+        today: Some("2024-06-01".into()),
         action,
     }
 }
@@ -463,6 +464,7 @@ fn a_municipal_correction_needs_a_reason_and_keeps_old_and_new() {
     let correct = |reason: Option<&str>| FormCommand {
         actor: actor(Role::MunicipalityStaff),
         reason: reason.map(str::to_owned),
+        today: Some("2024-06-01".into()),
         action: FormAction::Correct {
             master: parkinson(),
             items: serde_json::from_value(json!({"basic.diagnosis_ym": "2020-03"})).expect("items"),

@@ -67,3 +67,61 @@ fn every_shipped_disease_has_a_table_test() {
         );
     }
 }
+
+/// SPEC: during FY2024 a form failing the revised criteria but meeting the old ones was
+/// certified. Transitional criteria apply up to their end date, and the judgment says so.
+#[test]
+fn transitional_criteria_apply_until_their_end_date() {
+    use domain::judgment::{Criterion, Outcome, Purpose, Transitional};
+    let mut d = form(Program::Nanbyo, "6");
+    d.rules.transitional.push(Transitional {
+        name: "改訂前の重症度基準（経過措置）".into(),
+        valid_until: "2025-03-31".into(),
+        diagnosis: d.rules.diagnosis.clone(),
+        severity: Some(Condition::All {
+            of: vec![
+                Condition::Ge {
+                    item: "sev.hoehn_yahr".into(),
+                    value: 2.0,
+                },
+                Condition::Ge {
+                    item: "sev.daily_life_disability".into(),
+                    value: 2.0,
+                },
+            ],
+        }),
+    });
+    assert_eq!(d.validate(), Ok(()));
+    let items = common::entered(json!({
+        "basic.onset_ym": "2019-06", "basic.diagnosis_ym": "2020-02",
+        "dx.parkinsonism": true, "dx.imaging_no_cause": true,
+        "dx.no_drug_toxin_exposure": true, "dx.antiparkinson_response": true,
+        "sev.hoehn_yahr": "2", "sev.daily_life_disability": "2"
+    }));
+    let last_day = d.judge_on(&items, Purpose::Subsidy, Some("2025-03-31"));
+    assert_eq!(last_day.outcome, Outcome::Meets);
+    assert_eq!(
+        (last_day.diagnosis, last_day.severity),
+        (Criterion::Met, Criterion::NotMet)
+    );
+    assert_eq!(
+        last_day.transitional.as_deref(),
+        Some("改訂前の重症度基準（経過措置）")
+    );
+    let after = d.judge_on(&items, Purpose::Subsidy, Some("2025-04-01"));
+    assert_eq!(
+        (after.outcome, after.transitional),
+        (Outcome::DoesNotMeet, None)
+    );
+    assert_eq!(
+        d.judge(&items, Purpose::Subsidy).outcome,
+        Outcome::DoesNotMeet
+    );
+
+    d.rules.transitional[0].valid_until = "2025-02-30".into();
+    assert!(d
+        .validate()
+        .unwrap_err()
+        .iter()
+        .any(|p| p.contains("end date")));
+}
