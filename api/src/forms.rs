@@ -14,8 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
-    create_form, form_command, form_command_with_master, publish_version, read_form,
-    register_institution, CreateForm,
+    create_form, form_command, publish_version, read_form, register_institution, CreateForm,
 };
 use commands::{CommandError, Outcome};
 use domain::disease::DiseaseForm;
@@ -369,30 +368,6 @@ struct ItemsBody {
     reason: Option<String>,
 }
 
-async fn run(
-    state: &AppState,
-    id: &str,
-    actor: Actor,
-    headers: &HeaderMap,
-    reason: Option<String>,
-    action: FormAction,
-) -> Result<impl IntoResponse, ApiError> {
-    let key = idempotency_key(headers)?;
-    let expected = if_match(headers)?;
-    let o = form_command(
-        &state.store,
-        id,
-        actor,
-        reason,
-        action,
-        expected,
-        key.as_ref(),
-    )
-    .await
-    .map_err(form_error)?;
-    Ok(accepted(StatusCode::OK, id, o))
-}
-
 async fn edit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -423,7 +398,8 @@ async fn correct(
     .await
 }
 
-/// A command that needs the master of the form's own disease.
+/// A command on an existing form; `action` receives the master of the form's own disease
+/// (resolved from the state the command loads, so the stream is read once).
 async fn with_master(
     state: &AppState,
     id: &str,
@@ -434,7 +410,7 @@ async fn with_master(
 ) -> Result<impl IntoResponse, ApiError> {
     let key = idempotency_key(headers)?;
     let expected = if_match(headers)?;
-    let o = form_command_with_master(
+    let o = form_command(
         &state.store,
         &state.masters,
         id,
@@ -458,7 +434,7 @@ async fn submit(
     let action = FormAction::Submit {
         access_key: commands::forms::new_access_key(),
     };
-    run(&state, &id, actor, &headers, None, action).await
+    with_master(&state, &id, actor, &headers, None, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -474,17 +450,10 @@ async fn receive(
     bytes: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let req: ReceiveBody = body(&bytes)?;
-    run(
-        &state,
-        &id,
-        actor,
-        &headers,
-        None,
-        FormAction::Receive {
-            access_key: req.access_key,
-        },
-    )
-    .await
+    let action = FormAction::Receive {
+        access_key: req.access_key,
+    };
+    with_master(&state, &id, actor, &headers, None, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -501,15 +470,8 @@ async fn review(
     bytes: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let req: ReviewBody = body(&bytes)?;
-    run(
-        &state,
-        &id,
-        actor,
-        &headers,
-        req.reason,
-        FormAction::Review { result: req.result },
-    )
-    .await
+    let action = FormAction::Review { result: req.result };
+    with_master(&state, &id, actor, &headers, req.reason, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -526,15 +488,8 @@ async fn withdraw(
 ) -> Result<impl IntoResponse, ApiError> {
     let req: WithdrawBody = body(&bytes)?;
     let reason = Some(req.reason.clone());
-    run(
-        &state,
-        &id,
-        actor,
-        &headers,
-        reason,
-        FormAction::Withdraw { reason: req.reason },
-    )
-    .await
+    let action = FormAction::Withdraw { reason: req.reason };
+    with_master(&state, &id, actor, &headers, reason, |_| action).await
 }
 
 #[derive(Deserialize)]

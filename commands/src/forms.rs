@@ -299,10 +299,10 @@ pub async fn create_form(
     Ok((id, outcome))
 }
 
-/// Edits or corrects form `id`: the master of the form's own disease is resolved from the
-/// state loaded for the command, so the stream is read once.
+/// Runs a command on form `id` for `actor`: `action` receives the master of the form's own
+/// disease, resolved from the state loaded for the command, so the stream is read once.
 #[allow(clippy::too_many_arguments)]
-pub async fn form_command_with_master(
+pub async fn form_command(
     store: &Arc<dyn EventStore>,
     masters: &MasterCache,
     id: &str,
@@ -339,20 +339,6 @@ pub async fn form_command_with_master(
         key.as_ref(),
     )
     .await
-}
-
-/// Runs a form command for `actor` on form `id`.
-pub async fn form_command(
-    store: &Arc<dyn EventStore>,
-    id: &str,
-    actor: Actor,
-    reason: Option<String>,
-    action: FormAction,
-    expected: Option<u64>,
-    key: Option<&IdempotencyKey>,
-) -> Result<Outcome, CommandError<FormError>> {
-    let key = scoped_key(&actor, key)?;
-    run_form_command(store, id, actor, reason, action, expected, key.as_ref()).await
 }
 
 async fn run_form_command(
