@@ -14,7 +14,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
-    create_form, form_command, publish_version, read_form, register_institution, CreateForm,
+    create_form, form_command, publish_version, read_form, read_scan, register_institution,
+    register_paper_form, CreateForm,
 };
 use commands::{CommandError, Outcome};
 use domain::disease::DiseaseForm;
@@ -33,7 +34,9 @@ use crate::http::AppState;
 pub fn routes() -> Router<AppState> {
     let routes = Router::new()
         .route("/api/forms", post(create))
+        .route("/api/forms/paper", post(register_paper))
         .route("/api/forms/{id}", get(show))
+        .route("/api/forms/{id}/scan", get(scan))
         .route("/api/forms/{id}/judgment", get(judgment))
         .route("/api/forms/{id}/items", post(edit))
         .route("/api/forms/{id}/submit", post(submit))
@@ -307,6 +310,65 @@ async fn create(
         .await
         .map_err(form_error)?;
     Ok(accepted(StatusCode::CREATED, &id, o))
+}
+
+#[derive(Deserialize)]
+struct PaperBody {
+    #[serde(flatten)]
+    form: CreateForm,
+    scan: ScanBody,
+}
+
+#[derive(Deserialize)]
+struct ScanBody {
+    media_type: String,
+    content_base64: String,
+}
+
+/// 旧様式の紙の臨個票: the municipality uploads the scan with the transcribed items.
+async fn register_paper(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    use base64::Engine;
+    let key = idempotency_key(&headers)?;
+    let req: PaperBody = body(&bytes)?;
+    let content = base64::engine::general_purpose::STANDARD
+        .decode(req.scan.content_base64.as_bytes())
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_scan",
+                "スキャンファイルの内容を読み取れません（Base64）。",
+                "The scan is not valid Base64.",
+            )
+        })?;
+    let (id, o) = register_paper_form(
+        &state.store,
+        &state.masters,
+        actor,
+        req.form,
+        &req.scan.media_type,
+        &content,
+        key.as_ref(),
+    )
+    .await
+    .map_err(form_error)?;
+    Ok(accepted(StatusCode::CREATED, &id, o))
+}
+
+/// The scan of a paper form.
+async fn scan(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (media_type, content) = read_scan(&state.store, &actor, &id)
+        .await
+        .map_err(form_error)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, media_type)], content))
 }
 
 #[derive(Deserialize)]

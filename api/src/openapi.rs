@@ -10,6 +10,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/readyz"),
     ("get", "/openapi.json"),
     ("post", "/api/forms"),
+    ("post", "/api/forms/paper"),
+    ("get", "/api/forms/{id}/scan"),
     ("get", "/api/forms/{id}"),
     ("get", "/api/forms/{id}/judgment"),
     ("post", "/api/forms/{id}/items"),
@@ -35,6 +37,13 @@ pub fn example_create_form() -> Value {
         },
         "items": {"dx.parkinsonism": true, "sev.hoehn_yahr": "3"}
     })
+}
+
+pub fn example_paper() -> Value {
+    let mut form = example_create_form();
+    form["form_version"] = json!("2015-01-01");
+    form["scan"] = json!({"media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"});
+    form
 }
 
 pub fn example_items() -> Value {
@@ -103,6 +112,16 @@ pub fn document() -> Value {
                 "Create a draft form (doctor or clerk); judged at once. With carry_over_from, starts from the patient's previous form (前回値踏襲).",
                 Some((json!({"$ref": "#/components/schemas/CreateForm"}), example_create_form())),
                 &[("201", "Created: {id, version, position, duplicate}")])},
+            "/api/forms/paper": {"post": command(
+                "Register an old-version paper form (municipality staff of the jurisdiction): the scan (PDF, PNG, JPEG or TIFF, ≤ 20 MiB, Base64) is stored by its SHA-256, the transcribed items are judged with the form version's own rules, and the form is received at once",
+                Some((json!({"allOf": [{"$ref": "#/components/schemas/CreateForm"}, {"type": "object", "required": ["scan"], "properties": {"scan": {"type": "object", "required": ["media_type", "content_base64"], "properties": {"media_type": {"enum": ["application/pdf", "image/png", "image/jpeg", "image/tiff"]}, "content_base64": {"type": "string"}}}}}]}),
+                      example_paper())),
+                &[("201", "Registered: {id, version, position, duplicate}")])},
+            "/api/forms/{id}/scan": {"get": {
+                "summary": "The scan of a paper form (scoped readers)",
+                "parameters": [id.clone(), {"$ref": "#/components/parameters/DevActor"}],
+                "responses": {"200": {"description": "The file, with its media type"}, "404": error_response("form_not_found")}
+            }},
             "/api/forms/{id}": {"get": {
                 "summary": "The form now, as of a time (as_of, RFC 3339) or as of a version",
                 "parameters": [id.clone(), {"$ref": "#/components/parameters/DevActor"},

@@ -294,9 +294,114 @@ pub async fn create_form(
         research_consent: req.research_consent,
         items,
         carried_over,
+        paper: None,
     };
     let outcome = run_form_command(store, &id, actor, None, action, None, key.as_ref()).await?;
     Ok((id, outcome))
+}
+
+/// The media types a scanned paper form may have, with the bytes each file starts with.
+const SCAN_TYPES: &[(&str, &[&[u8]])] = &[
+    ("application/pdf", &[b"%PDF-"]),
+    ("image/png", &[b"\x89PNG\r\n\x1a\n"]),
+    ("image/jpeg", &[b"\xff\xd8\xff"]),
+    ("image/tiff", &[b"II*\0", b"MM\0*"]),
+];
+
+/// Largest scan accepted.
+pub const MAX_SCAN_BYTES: usize = 20 * 1024 * 1024;
+
+/// The municipality registers an old-version paper form: the scan is stored by its SHA-256,
+/// the transcribed items are judged with the rules of the form's own (old) version, and the
+/// form is received at once.
+pub async fn register_paper_form(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    actor: Actor,
+    req: CreateForm,
+    media_type: &str,
+    scan: &[u8],
+    key: Option<&IdempotencyKey>,
+) -> Result<(String, Outcome), CommandError<FormError>> {
+    let known = SCAN_TYPES
+        .iter()
+        .find(|(t, _)| *t == media_type)
+        .ok_or(CommandError::Rejected(FormError::Invalid(
+            "a scan is a PDF, PNG, JPEG or TIFF file",
+        )))?;
+    if !known.1.iter().any(|magic| scan.starts_with(magic)) {
+        return Err(CommandError::Rejected(FormError::Invalid(
+            "the scan's content is not of its media type",
+        )));
+    }
+    if scan.is_empty() || scan.len() > MAX_SCAN_BYTES {
+        return Err(CommandError::Rejected(FormError::Invalid(
+            "a scan is at most 20 MiB",
+        )));
+    }
+    let key = scoped_key(&actor, key)?;
+    let id = match &key {
+        Some(k) => {
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, k.as_str().as_bytes()).to_string()
+        }
+        None => uuid::Uuid::now_v7().to_string(),
+    };
+    let master = masters
+        .disease(store, actor.program, &req.disease, &req.form_version)
+        .await?
+        .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
+    let (institution, _) = crate::load::<Institution>(store, req.institution.as_str())
+        .await
+        .map_err(|e| match e {
+            CommandError::Store(e) => CommandError::Store(e),
+            CommandError::Unreadable(e) => CommandError::Unreadable(e),
+            CommandError::Rejected(_) => CommandError::Rejected(FormError::UnknownInstitution),
+        })?;
+    if institution.code.is_none() {
+        return Err(CommandError::Rejected(FormError::UnknownInstitution));
+    }
+    let patient = req
+        .patient
+        .ok_or(CommandError::Rejected(FormError::Invalid(
+            "the patient is required",
+        )))?;
+    // Stored before the form that names it: a scan without a form is harmless, a form whose
+    // scan is missing is not.
+    let sha256 = store.put_scan(media_type, scan).await?;
+    let action = FormAction::Draft {
+        master: Box::new(master),
+        application: req.application,
+        purpose: req.purpose,
+        institution: req.institution,
+        jurisdiction: req.jurisdiction,
+        patient: Box::new(patient),
+        research_consent: req.research_consent,
+        items: req.items,
+        carried_over: None,
+        paper: Some(domain::form::PaperScan {
+            sha256,
+            media_type: media_type.to_owned(),
+            size: scan.len() as u64,
+        }),
+    };
+    let outcome = run_form_command(store, &id, actor, None, action, None, key.as_ref()).await?;
+    Ok((id, outcome))
+}
+
+/// The scan of a paper form, for a reader of that form.
+pub async fn read_scan(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+) -> Result<(String, Vec<u8>), CommandError<FormError>> {
+    let view = read_form(store, actor, id, None, None).await?;
+    let scan = view
+        .paper
+        .ok_or(CommandError::Rejected(FormError::NotFound))?;
+    store
+        .get_scan(&scan.sha256)
+        .await?
+        .ok_or(CommandError::Rejected(FormError::NotFound))
 }
 
 /// Runs a command on form `id` for `actor`: `action` receives the master of the form's own
@@ -384,6 +489,8 @@ pub struct FormView {
     pub patient: Option<Patient>,
     /// 前回値踏襲: the form this one started from, and the items it dropped.
     pub carried_over: Option<domain::form::CarryOver>,
+    /// The scan of an old-version paper form.
+    pub paper: Option<domain::form::PaperScan>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -452,6 +559,7 @@ pub async fn read_form(
         review: state.review,
         patient,
         carried_over,
+        paper: state.paper,
         updated_at,
     })
 }

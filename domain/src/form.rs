@@ -55,6 +55,15 @@ impl std::fmt::Debug for Patient {
     }
 }
 
+/// The scan of an old-version paper form (旧様式の紙の臨個票), stored by content hash; the
+/// municipality transcribes its items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperScan {
+    pub sha256: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
 /// Where a carried-over form (前回値踏襲) came from, and which items the new form version no
 /// longer has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +138,9 @@ pub enum FormEvent {
         research_consent: bool,
         items: BTreeMap<String, Value>,
         carried_over: Option<CarryOver>,
+        /// A paper form registered by the municipality: received at once.
+        #[serde(default)]
+        paper: Option<PaperScan>,
     },
     ItemsEdited {
         changes: Vec<ItemChange>,
@@ -221,6 +233,8 @@ pub enum FormAction {
         research_consent: bool,
         items: BTreeMap<String, Value>,
         carried_over: Option<CarryOver>,
+        /// Registers an old-version paper form (municipality staff) instead of a doctor's draft.
+        paper: Option<PaperScan>,
     },
     Edit {
         master: Box<(DiseaseForm, String)>,
@@ -293,6 +307,8 @@ pub struct ClinicalForm {
     pub judgment: Option<(Judgment, MasterRef)>,
     pub access_key: Option<String>,
     pub review: Option<ReviewResult>,
+    /// Set for an old-version paper form.
+    pub paper: Option<PaperScan>,
 }
 
 /// The アクセスキー alphabet: letters and digits that cannot be misread (no 0/O, 1/I).
@@ -443,22 +459,48 @@ impl Aggregate for ClinicalForm {
                 research_consent,
                 items,
                 carried_over,
+                paper,
             } => {
                 if self.exists {
                     return Err(FormError::AlreadyExists);
-                }
-                if !matches!(actor.role, Role::DesignatedDoctor | Role::Clerk) {
-                    return Err(FormError::Forbidden("only doctors and clerks create forms"));
                 }
                 if master.0.program != actor.program {
                     return Err(FormError::Forbidden(
                         "the disease belongs to the other program",
                     ));
                 }
-                if !actor.institutions.contains(institution) {
-                    return Err(FormError::Forbidden(
-                        "the institution is not one of the actor's",
-                    ));
+                match paper {
+                    // A doctor's (or clerk's) online form, at one of their institutions.
+                    None => {
+                        if !matches!(actor.role, Role::DesignatedDoctor | Role::Clerk) {
+                            return Err(FormError::Forbidden(
+                                "only doctors and clerks create forms",
+                            ));
+                        }
+                        if !actor.institutions.contains(institution) {
+                            return Err(FormError::Forbidden(
+                                "the institution is not one of the actor's",
+                            ));
+                        }
+                    }
+                    // A paper form the municipality received and transcribes.
+                    Some(scan) => {
+                        if actor.role != Role::MunicipalityStaff
+                            || actor.jurisdiction.as_ref() != Some(jurisdiction)
+                        {
+                            return Err(FormError::Forbidden(
+                                "only municipality staff of the jurisdiction register paper forms",
+                            ));
+                        }
+                        if carried_over.is_some() {
+                            return Err(FormError::Invalid("a paper form is not carried over"));
+                        }
+                        let hex = scan.sha256.len() == 64
+                            && scan.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+                        if !hex || scan.size == 0 {
+                            return Err(FormError::Invalid("the scan reference is not valid"));
+                        }
+                    }
                 }
                 if !crate::judgment::valid_date(&patient.birth_date) {
                     return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
@@ -493,6 +535,7 @@ impl Aggregate for ClinicalForm {
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect(),
                     carried_over: carried_over.clone(),
+                    paper: paper.clone(),
                 };
                 let mut events = vec![drafted];
                 events.extend(ClinicalForm::default().judged(
@@ -697,6 +740,7 @@ impl Aggregate for ClinicalForm {
                 author,
                 jurisdiction,
                 items,
+                paper,
                 ..
             } => {
                 self.exists = true;
@@ -709,7 +753,12 @@ impl Aggregate for ClinicalForm {
                 self.jurisdiction = Some(jurisdiction.clone());
                 self.author = author.clone();
                 self.items = items.clone();
-                self.status = Some(Status::Draft);
+                self.paper = paper.clone();
+                self.status = Some(if paper.is_some() {
+                    Status::Received
+                } else {
+                    Status::Draft
+                });
             }
             FormEvent::ItemsEdited { changes } | FormEvent::DataCorrected { changes } => {
                 for c in changes {

@@ -102,6 +102,7 @@ fn draft(
             research_consent: true,
             items,
             carried_over: None,
+            paper: None,
         },
     )
 }

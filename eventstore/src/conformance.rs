@@ -581,3 +581,22 @@ pub async fn verify_counts_intact_chains(store: Store) {
     let hashes: HashSet<_> = events.iter().map(|e| e.hash).collect();
     assert_eq!(hashes.len(), 4, "every event has its own hash");
 }
+
+/// Scans are stored once by their SHA-256 and read back byte for byte.
+pub async fn scans_are_stored_once_by_content(store: Store) {
+    let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3 scanned form\n".to_vec();
+    let first = store.put_scan("application/pdf", &pdf).await.expect("put");
+    assert_eq!(first.len(), 64);
+    let again = store
+        .put_scan("application/pdf", &pdf)
+        .await
+        .expect("put again");
+    assert_eq!(first, again);
+    let (media_type, content) = store.get_scan(&first).await.expect("get").expect("stored");
+    assert_eq!((media_type.as_str(), content), ("application/pdf", pdf));
+    assert!(store
+        .get_scan(&"0".repeat(64))
+        .await
+        .expect("get")
+        .is_none());
+}

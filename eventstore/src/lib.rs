@@ -79,6 +79,13 @@ pub trait EventStore: Send + Sync + 'static {
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Stores a file (a scanned paper form) under its SHA-256, once; returns the hex digest.
+    /// Storing the same content again stores nothing new.
+    async fn put_scan(&self, media_type: &str, content: &[u8]) -> Result<String, StoreError>;
+
+    /// A stored file and its media type.
+    async fn get_scan(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
+
     /// A signal carrying the highest position known to be committed; it changes when new
     /// events may be readable. Subscriptions wait on it instead of polling hard.
     fn signal(&self) -> watch::Receiver<u64>;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use domain::EventCatalog;
 use futures::TryStreamExt;
+use sha2::Digest;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{QueryBuilder, Row};
 use tokio::sync::watch;
@@ -285,6 +286,33 @@ impl EventStore for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
+    }
+
+    async fn put_scan(&self, media_type: &str, content: &[u8]) -> Result<String, StoreError> {
+        let digest = hex::encode(sha2::Sha256::digest(content));
+        sqlx::query(
+            "INSERT INTO scans (sha256, media_type, size, content, stored_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&digest)
+        .bind(media_type)
+        .bind(content.len() as i64)
+        .bind(content)
+        .bind(now_micros())
+        .execute(&self.writer)
+        .await?;
+        Ok(digest)
+    }
+
+    async fn get_scan(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row = sqlx::query("SELECT media_type, content FROM scans WHERE sha256 = ?1")
+            .bind(sha256)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
     }
 
     fn signal(&self) -> watch::Receiver<u64> {

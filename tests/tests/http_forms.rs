@@ -649,3 +649,118 @@ async fn only_the_operator_registers_institutions() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
 }
+
+/// 旧様式の紙の臨個票: the municipality uploads the scan with the transcribed items; the form is
+/// judged with its own (old) form version's rules, received at once, and the scan can be read
+/// back, stored once by its content hash.
+#[tokio::test]
+async fn a_municipality_registers_an_old_version_paper_form() {
+    use base64::Engine;
+    let api = api_for(Db::Sqlite).await;
+    // The operator publishes the old form version (here: the same criteria under an older
+    // form version name; no pre-2024 form ships with the registry).
+    let mut old: Value = serde_json::from_str(include_str!(
+        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
+    ))
+    .expect("json");
+    old["form_version"] = json!("2015-01-01");
+    let operator = actor("operator", &[], None);
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/versions",
+            &operator,
+            json!({"version": "legacy-2015", "diseases": [old]}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let pdf = b"%PDF-1.4\n% scanned clinical survey form\n";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let mut paper = new_form();
+    paper["form_version"] = json!("2015-01-01");
+    paper["scan"] = json!({"media_type": "application/pdf", "content_base64": encoded});
+
+    // Only the municipality registers paper forms.
+    let (status, _) = json_of(
+        api.post("/api/forms/paper", &doctor(), paper.clone(), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, created) = json_of(
+        api.post("/api/forms/paper", &municipality(), paper.clone(), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &municipality()).await).await;
+    assert_eq!(form["status"], "received");
+    assert_eq!(form["form_version"], "2015-01-01");
+    assert_eq!(form["judged_with"]["form_version"], "2015-01-01");
+    assert_eq!(form["judgment"]["outcome"], "meets");
+    let digest = form["paper"]["sha256"]
+        .as_str()
+        .expect("scan reference")
+        .to_owned();
+    assert_eq!(digest.len(), 64);
+
+    let r = api
+        .get(&format!("/api/forms/{id}/scan"), &municipality())
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), pdf);
+
+    // The same scan again is stored once: a second form names the same digest.
+    let (_, second) = json_of(
+        api.post("/api/forms/paper", &municipality(), paper.clone(), &[])
+            .await,
+    )
+    .await;
+    let second_id = second["id"].as_str().expect("id");
+    let (_, form) = json_of(
+        api.get(&format!("/api/forms/{second_id}"), &municipality())
+            .await,
+    )
+    .await;
+    assert_eq!(form["paper"]["sha256"].as_str(), Some(digest.as_str()));
+
+    // A file that is not what it says, or not Base64, is refused.
+    let mut fake = paper.clone();
+    fake["scan"]["content_base64"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(b"MZ not a pdf"));
+    let (status, body) = json_of(
+        api.post("/api/forms/paper", &municipality(), fake, &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"))
+    );
+    let mut garbage = paper;
+    garbage["scan"]["content_base64"] = json!("***");
+    let (status, body) = json_of(
+        api.post("/api/forms/paper", &municipality(), garbage, &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_scan"))
+    );
+    // A form without a scan has none to read.
+    let (_, online) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
+    let online_id = online["id"].as_str().expect("id");
+    assert_eq!(
+        api.get(&format!("/api/forms/{online_id}/scan"), &doctor())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -38,4 +38,5 @@ conformance!(
     concurrent_writers_never_overwrite,
     subscription_catches_up_then_follows,
     verify_counts_intact_chains,
+    scans_are_stored_once_by_content,
 );

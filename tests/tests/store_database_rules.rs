@@ -51,10 +51,16 @@ async fn append_only(db: Db) {
         .await
         .expect("append");
     let raw = raw_pool(&url).await;
+    store
+        .put_scan("image/png", b"\x89PNG\r\n\x1a\nscan")
+        .await
+        .expect("scan");
     for sql in [
         "UPDATE events SET event_type = 'X'",
         "DELETE FROM events WHERE version = 2",
         "DELETE FROM events",
+        "UPDATE scans SET media_type = 'text/plain'",
+        "DELETE FROM scans",
     ] {
         let err = exec(&raw, sql).await.expect_err(sql);
         assert!(err.contains("append-only"), "{sql}: {err}");
