@@ -34,7 +34,11 @@ use crate::http::AppState;
 pub fn routes() -> Router<AppState> {
     let routes = Router::new()
         .route("/api/forms", post(create))
-        .route("/api/forms/paper", post(register_paper))
+        .route(
+            "/api/forms/paper",
+            // A 20 MiB scan is about 27 MiB in Base64.
+            post(register_paper).layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
+        )
         .route("/api/forms/{id}", get(show))
         .route("/api/forms/{id}/scan", get(scan))
         .route("/api/forms/{id}/judgment", get(judgment))
@@ -49,6 +53,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/masters/institutions", post(register));
     routes.layer(axum::middleware::from_fn(fingerprint))
 }
+
+/// Largest request body: a paper form with its scan in Base64.
+const BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// The header in which `fingerprint` hands the request's fingerprint to the handlers.
 const FINGERPRINT_HEADER: &str = "x-nanbyo-request-fingerprint";
@@ -67,16 +74,14 @@ async fn fingerprint(
         let request = axum::extract::Request::from_parts(parts, body);
         return Ok(next.run(request).await);
     }
-    let bytes = axum::body::to_bytes(body, 8 * 1024 * 1024)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "リクエストが大きすぎます。",
-                "The request body is too large.",
-            )
-        })?;
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "リクエストが大きすぎます。",
+            "The request body is too large.",
+        )
+    })?;
     let mut h = Sha256::new();
     h.update(parts.method.as_str().as_bytes());
     h.update([0]);

@@ -764,3 +764,40 @@ async fn a_municipality_registers_an_old_version_paper_form() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A scan of several MiB (above the default 2 MiB request limit) is accepted on the paper route.
+#[tokio::test]
+async fn a_large_scan_is_accepted() {
+    use base64::Engine;
+    let api = api_for(Db::Sqlite).await;
+    let mut old: Value = serde_json::from_str(include_str!(
+        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
+    ))
+    .expect("json");
+    old["form_version"] = json!("2015-01-01");
+    let operator = actor("operator", &[], None);
+    api.post(
+        "/api/masters/versions",
+        &operator,
+        json!({"version": "legacy-2015", "diseases": [old]}),
+        &[],
+    )
+    .await;
+    let mut tiff = b"II*\0".to_vec();
+    tiff.resize(6 * 1024 * 1024, 0x55);
+    let mut paper = new_form();
+    paper["form_version"] = json!("2015-01-01");
+    paper["scan"] = json!({"media_type": "image/tiff",
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(&tiff)});
+    let (status, created) = json_of(
+        api.post(
+            "/api/forms/paper",
+            &municipality(),
+            paper,
+            &[("idempotency-key", "scan-1")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
