@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}/receive", post(receive))
         .route("/api/forms/{id}/corrections", post(correct))
         .route("/api/forms/{id}/review", post(review))
+        .route("/api/forms/{id}/administrative", post(administrative))
         .route("/api/forms/{id}/withdraw", post(withdraw))
         .route("/api/masters/versions", post(publish))
         .route("/api/masters/diseases", get(diseases))
@@ -538,6 +539,25 @@ async fn review(
 ) -> Result<impl IntoResponse, ApiError> {
     let req: ReviewBody = body(&bytes)?;
     let action = FormAction::Review { result: req.result };
+    with_master(&state, &id, actor, &headers, req.reason, |_| action).await
+}
+
+#[derive(Deserialize)]
+struct AdministrativeBody {
+    fields: BTreeMap<String, Value>,
+    reason: Option<String>,
+}
+
+/// 行政記載欄 (municipality staff).
+async fn administrative(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: AdministrativeBody = body(&bytes)?;
+    let action = FormAction::RecordAdministrative { fields: req.fields };
     with_master(&state, &id, actor, &headers, req.reason, |_| action).await
 }
 

@@ -19,6 +19,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/forms/{id}/receive"),
     ("post", "/api/forms/{id}/corrections"),
     ("post", "/api/forms/{id}/review"),
+    ("post", "/api/forms/{id}/administrative"),
     ("post", "/api/forms/{id}/withdraw"),
     ("post", "/api/masters/versions"),
     ("get", "/api/masters/diseases"),
@@ -150,6 +151,11 @@ pub fn document() -> Value {
             "/api/forms/{id}/review": {"post": with_id(command(
                 "審査結果: certified {from,to} / not_certified {reason} for subsidy forms; certificate_issued / certificate_not_issued {reason} for registrant-certificate-only forms",
                 Some((json!({"type": "object", "required": ["result"], "properties": {"result": {"$ref": "#/components/schemas/ReviewResult"}, "reason": {"type": "string"}}}), example_review())),
+                &[]), &id)},
+            "/api/forms/{id}/administrative": {"post": with_id(command(
+                "行政記載欄 (municipality staff): application_date, recipient_number (check digit validated), mild_high_cost (軽症高額該当), high_cost_long_term, life_support, remarks; null clears a field",
+                Some((json!({"type": "object", "required": ["fields"], "properties": {"fields": {"type": "object"}, "reason": {"type": "string"}}}),
+                      json!({"fields": {"application_date": "2024-05-10", "recipient_number": "1234566", "mild_high_cost": true}}))),
                 &[]), &id)},
             "/api/forms/{id}/withdraw": {"post": with_id(command(
                 "Withdraw, with a reason",

@@ -491,6 +491,8 @@ pub struct FormView {
     pub carried_over: Option<domain::form::CarryOver>,
     /// The scan of an old-version paper form.
     pub paper: Option<domain::form::PaperScan>,
+    /// 行政記載欄 (municipality readers and auditors only).
+    pub administrative: BTreeMap<String, Value>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -560,6 +562,14 @@ pub async fn read_form(
         patient,
         carried_over,
         paper: state.paper,
+        administrative: if matches!(
+            actor.role,
+            Role::MunicipalityStaff | Role::MunicipalityAdmin | Role::Auditor
+        ) {
+            state.administrative
+        } else {
+            BTreeMap::new()
+        },
         updated_at,
     })
 }

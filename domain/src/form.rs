@@ -164,6 +164,10 @@ pub enum FormEvent {
     DataCorrected {
         changes: Vec<ItemChange>,
     },
+    /// 行政記載欄: fields only the municipality fills (field, old → new).
+    AdministrativeFieldsRecorded {
+        changes: Vec<ItemChange>,
+    },
     ReviewResultRecorded {
         result: ReviewResult,
     },
@@ -180,6 +184,7 @@ impl DomainEvent for FormEvent {
         EventKind::new("FormSubmitted"),
         EventKind::new("FormReceived"),
         EventKind::new("DataCorrected"),
+        EventKind::new("AdministrativeFieldsRecorded"),
         EventKind::new("ReviewResultRecorded"),
         EventKind::new("FormWithdrawn"),
     ];
@@ -254,6 +259,10 @@ pub enum FormAction {
     Review {
         result: ReviewResult,
     },
+    /// 行政記載欄: `null` clears a field.
+    RecordAdministrative {
+        fields: BTreeMap<String, Value>,
+    },
     Withdraw {
         reason: String,
     },
@@ -309,6 +318,49 @@ pub struct ClinicalForm {
     pub review: Option<ReviewResult>,
     /// Set for an old-version paper form.
     pub paper: Option<PaperScan>,
+    /// 行政記載欄.
+    pub administrative: BTreeMap<String, Value>,
+}
+
+/// The 行政記載欄 fields: what the municipality records on a form.
+pub const ADMINISTRATIVE_FIELDS: &[(&str, &str)] = &[
+    ("application_date", "申請日 (YYYY-MM-DD)"),
+    ("recipient_number", "受給者番号 (7 digits with check digit)"),
+    ("mild_high_cost", "軽症高額該当 (true/false)"),
+    ("high_cost_long_term", "高額かつ長期 (true/false)"),
+    ("life_support", "人工呼吸器等装着者 (true/false)"),
+    ("remarks", "備考 (text, at most 500 characters)"),
+];
+
+fn check_administrative(field: &str, value: &Value) -> Result<(), ItemError> {
+    let bad = |en: &str| {
+        Err(ItemError {
+            item: field.to_owned(),
+            code: "invalid_type".into(),
+            message_ja: format!("{field}: 行政記載欄の値が正しくありません。"),
+            message_en: format!("{field}: {en}"),
+        })
+    };
+    if value.is_null() {
+        return if ADMINISTRATIVE_FIELDS.iter().any(|(f, _)| *f == field) {
+            Ok(())
+        } else {
+            bad("not an administrative field")
+        };
+    }
+    match field {
+        "application_date" if value.as_str().is_some_and(crate::judgment::valid_date) => Ok(()),
+        "application_date" => bad("must be a date YYYY-MM-DD"),
+        "recipient_number" => match value.as_str().map(RecipientNumber::parse) {
+            Some(Ok(_)) => Ok(()),
+            _ => bad("must be a 7-digit recipient number with a valid check digit"),
+        },
+        "mild_high_cost" | "high_cost_long_term" | "life_support" if value.is_boolean() => Ok(()),
+        "mild_high_cost" | "high_cost_long_term" | "life_support" => bad("must be true or false"),
+        "remarks" if value.as_str().is_some_and(|s| s.chars().count() <= 500) => Ok(()),
+        "remarks" => bad("must be text of at most 500 characters"),
+        _ => bad("not an administrative field"),
+    }
 }
 
 /// The アクセスキー alphabet: letters and digits that cannot be misread (no 0/O, 1/I).
@@ -601,6 +653,31 @@ impl Aggregate for ClinicalForm {
                     FormEvent::DataCorrected { changes }
                 })
             }
+            FormAction::RecordAdministrative { fields } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                if actor.role != Role::MunicipalityStaff {
+                    return Err(FormError::Forbidden(
+                        "only municipality staff fill the administrative fields",
+                    ));
+                }
+                if !matches!(status, Some(Status::Received | Status::Decided)) {
+                    return Err(FormError::WrongStatus(status.unwrap_or(Status::Draft)));
+                }
+                let errors: Vec<ItemError> = fields
+                    .iter()
+                    .filter_map(|(k, v)| check_administrative(k, v).err())
+                    .collect();
+                if !errors.is_empty() {
+                    return Err(FormError::InvalidItems(errors));
+                }
+                let changes = changes(&self.administrative, fields);
+                if changes.is_empty() {
+                    return Err(FormError::Unchanged);
+                }
+                Ok(vec![FormEvent::AdministrativeFieldsRecorded { changes }])
+            }
             FormAction::Submit { access_key } => {
                 if !self.exists {
                     return Err(FormError::NotFound);
@@ -759,6 +836,15 @@ impl Aggregate for ClinicalForm {
                 } else {
                     Status::Draft
                 });
+            }
+            FormEvent::AdministrativeFieldsRecorded { changes } => {
+                for c in changes {
+                    if c.new.is_null() {
+                        self.administrative.remove(&c.item);
+                    } else {
+                        self.administrative.insert(c.item.clone(), c.new.clone());
+                    }
+                }
             }
             FormEvent::ItemsEdited { changes } | FormEvent::DataCorrected { changes } => {
                 for c in changes {

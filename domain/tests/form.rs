@@ -699,3 +699,60 @@ fn the_municipality_receives_with_the_key_printed_at_submission() {
         Err(FormError::Invalid(_))
     ));
 }
+
+#[test]
+fn the_municipality_records_the_administrative_fields_field_by_field() {
+    let state = received(Purpose::Subsidy);
+    let record = |role: Role, fields: Value| {
+        cmd(
+            actor(role),
+            FormAction::RecordAdministrative {
+                fields: serde_json::from_value(fields).expect("fields"),
+            },
+        )
+    };
+    let (state, events) = decide_ok(
+        &state,
+        &record(
+            Role::MunicipalityStaff,
+            json!({"application_date": "2024-05-10", "recipient_number": "1234566", "mild_high_cost": true}),
+        ),
+    );
+    assert!(
+        matches!(&events[0], FormEvent::AdministrativeFieldsRecorded { changes } if changes.len() == 3)
+    );
+    assert_eq!(
+        state.administrative.get("mild_high_cost"),
+        Some(&json!(true))
+    );
+    // Old → new, and a cleared field.
+    let (state, events) = decide_ok(
+        &state,
+        &record(
+            Role::MunicipalityStaff,
+            json!({"mild_high_cost": false, "application_date": null}),
+        ),
+    );
+    match &events[0] {
+        FormEvent::AdministrativeFieldsRecorded { changes } => {
+            assert_eq!(changes.len(), 2);
+            assert!(changes.iter().any(|c| c.item == "mild_high_cost"
+                && c.old == json!(true)
+                && c.new == json!(false)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!state.administrative.contains_key("application_date"));
+    // Wrong values are refused field by field; doctors do not fill them.
+    match state.decide(&record(
+        Role::MunicipalityStaff,
+        json!({"recipient_number": "1234567", "unknown_field": 1, "mild_high_cost": "yes"}),
+    )) {
+        Err(FormError::InvalidItems(errors)) => assert_eq!(errors.len(), 3),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        state.decide(&record(Role::DesignatedDoctor, json!({"remarks": "x"}))),
+        Err(FormError::Forbidden(_))
+    ));
+}

@@ -317,6 +317,21 @@ async fn flow(db: Db) {
     .await;
     assert_eq!(status, StatusCode::OK, "{reviewed}");
 
+    // 行政記載欄, which the doctor does not see.
+    let (status, _) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/administrative"),
+            &municipality(),
+            json!({"fields": {"recipient_number": "1234566", "mild_high_cost": true}}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, seen_by_doctor) = json_of(api.get(&format!("/api/forms/{id}"), &doctor()).await).await;
+    assert_eq!(seen_by_doctor["administrative"], json!({}));
+
     // The form now, and as it was at version 2 (before the clerk's edit).
     let (_, now) = json_of(api.get(&format!("/api/forms/{id}"), &municipality()).await).await;
     assert_eq!(
@@ -327,6 +342,7 @@ async fn flow(db: Db) {
         (Some("decided"), Some("2"))
     );
     assert_eq!(now["patient"]["name_kana"], "ヤマダ タロウ");
+    assert_eq!(now["administrative"]["mild_high_cost"], true);
     let (_, then) = json_of(
         api.get(&format!("/api/forms/{id}?version=2"), &doctor())
             .await,
