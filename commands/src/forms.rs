@@ -223,17 +223,23 @@ fn current_form_version() -> String {
     "2024-04-01".into()
 }
 
-/// Creates a draft: the disease's master in force, a registered institution, optionally the
-/// patient's previous form to start from; returns the new form's id and the outcome. With an
-/// idempotency key, the id is derived from it, so a retry lands on the same form.
-pub async fn create_form(
+/// What every new form needs: its id (derived from the idempotency key, so a retry lands on
+/// the same form), the scoped key, and the master of its disease; the institution it names
+/// must be registered.
+struct NewForm {
+    id: String,
+    key: Option<IdempotencyKey>,
+    master: (DiseaseForm, String),
+}
+
+async fn new_form(
     store: &Arc<dyn EventStore>,
     masters: &MasterCache,
-    actor: Actor,
-    req: CreateForm,
+    actor: &Actor,
+    req: &CreateForm,
     key: Option<&IdempotencyKey>,
-) -> Result<(String, Outcome), CommandError<FormError>> {
-    let key = scoped_key(&actor, key)?;
+) -> Result<NewForm, CommandError<FormError>> {
+    let key = scoped_key(actor, key)?;
     let id = match &key {
         Some(k) => {
             uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, k.as_str().as_bytes()).to_string()
@@ -254,6 +260,20 @@ pub async fn create_form(
     if institution.code.is_none() {
         return Err(CommandError::Rejected(FormError::UnknownInstitution));
     }
+    Ok(NewForm { id, key, master })
+}
+
+/// Creates a draft: the disease's master in force, a registered institution, optionally the
+/// patient's previous form to start from; returns the new form's id and the outcome. With an
+/// idempotency key, the id is derived from it, so a retry lands on the same form.
+pub async fn create_form(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    actor: Actor,
+    req: CreateForm,
+    key: Option<&IdempotencyKey>,
+) -> Result<(String, Outcome), CommandError<FormError>> {
+    let NewForm { id, key, master } = new_form(store, masters, &actor, &req, key).await?;
     let (patient, items, carried_over) = match &req.carry_over_from {
         None => (req.patient, req.items, None),
         Some(from) => {
@@ -339,27 +359,7 @@ pub async fn register_paper_form(
             "a scan is at most 20 MiB",
         )));
     }
-    let key = scoped_key(&actor, key)?;
-    let id = match &key {
-        Some(k) => {
-            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, k.as_str().as_bytes()).to_string()
-        }
-        None => uuid::Uuid::now_v7().to_string(),
-    };
-    let master = masters
-        .disease(store, actor.program, &req.disease, &req.form_version)
-        .await?
-        .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
-    let (institution, _) = crate::load::<Institution>(store, req.institution.as_str())
-        .await
-        .map_err(|e| match e {
-            CommandError::Store(e) => CommandError::Store(e),
-            CommandError::Unreadable(e) => CommandError::Unreadable(e),
-            CommandError::Rejected(_) => CommandError::Rejected(FormError::UnknownInstitution),
-        })?;
-    if institution.code.is_none() {
-        return Err(CommandError::Rejected(FormError::UnknownInstitution));
-    }
+    let NewForm { id, key, master } = new_form(store, masters, &actor, &req, key).await?;
     let patient = req
         .patient
         .ok_or(CommandError::Rejected(FormError::Invalid(
