@@ -75,7 +75,13 @@ async fn fingerprint(
         let request = axum::extract::Request::from_parts(parts, body);
         return Ok(next.run(request).await);
     }
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+    // The paper route takes scans; every other route keeps axum's usual 2 MiB.
+    let limit = if parts.uri.path() == "/api/forms/paper" {
+        BODY_LIMIT
+    } else {
+        2 * 1024 * 1024
+    };
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
@@ -374,7 +380,16 @@ async fn scan(
     let (media_type, content) = read_scan(&state.store, &actor, &id)
         .await
         .map_err(form_error)?;
-    Ok(([(axum::http::header::CONTENT_TYPE, media_type)], content))
+    use axum::http::header;
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        content,
+    ))
 }
 
 #[derive(Deserialize)]

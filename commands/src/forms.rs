@@ -160,9 +160,16 @@ pub async fn publish_version(
         diseases,
     };
     let metadata = Metadata::new(actor.account.clone(), actor.role, None);
-    let outcome =
-        execute::<DiseaseMaster>(store, DISEASE_MASTER_STREAM, &command, metadata, None, key)
-            .await?;
+    let key = scoped_key(actor, key)?;
+    let outcome = execute::<DiseaseMaster>(
+        store,
+        DISEASE_MASTER_STREAM,
+        &command,
+        metadata,
+        None,
+        key.as_ref(),
+    )
+    .await?;
     cache.refresh(store).await?;
     Ok(outcome)
 }
@@ -195,8 +202,10 @@ pub fn today_in_japan() -> String {
 pub fn new_access_key() -> String {
     let bytes = uuid::Uuid::new_v4().into_bytes();
     let alphabet = domain::form::ACCESS_KEY_ALPHABET;
-    (0..12)
-        .map(|i| alphabet[usize::from(bytes[i] & 31)] as char)
+    // Bytes 6 and 8 carry the UUID's version and variant bits: skip them (12 × 5 = 60 bits).
+    [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 12, 13]
+        .iter()
+        .map(|&i| alphabet[usize::from(bytes[i] & 31)] as char)
         .collect()
 }
 
@@ -365,9 +374,7 @@ pub async fn register_paper_form(
         .ok_or(CommandError::Rejected(FormError::Invalid(
             "the patient is required",
         )))?;
-    // Stored before the form that names it: a scan without a form is harmless, a form whose
-    // scan is missing is not.
-    let sha256 = store.put_scan(media_type, scan).await?;
+    let sha256 = hex::encode(Sha256::digest(scan));
     let action = FormAction::Draft {
         master: Box::new(master),
         application: req.application,
@@ -384,6 +391,19 @@ pub async fn register_paper_form(
             size: scan.len() as u64,
         }),
     };
+    // Decide first (who may register, which jurisdiction, which items): nothing is stored for a
+    // request that will be refused, since a stored scan can never be removed. Then the scan,
+    // before the form that names it: a scan without a form is harmless, the reverse is not.
+    let probe = FormCommand {
+        actor: actor.clone(),
+        reason: None,
+        today: Some(today_in_japan()),
+        action: action.clone(),
+    };
+    if let (form, 0) = crate::load::<ClinicalForm>(store, &id).await? {
+        form.decide(&probe).map_err(CommandError::Rejected)?;
+    }
+    store.put_scan(media_type, scan).await?;
     let outcome = run_form_command(store, &id, actor, None, action, None, key.as_ref()).await?;
     Ok((id, outcome))
 }
@@ -556,8 +576,18 @@ pub async fn read_form(
         author: state.author,
         items: state.items,
         judged_with: state.judgment.as_ref().map(|(_, m)| m.clone()),
+        // The key is printed for the patient; the municipality must read it off that copy, so
+        // it does not see it before the form is received.
+        access_key: if matches!(
+            actor.role,
+            Role::MunicipalityStaff | Role::MunicipalityAdmin
+        ) && state.status == Some(domain::form::Status::Submitted)
+        {
+            None
+        } else {
+            state.access_key.clone()
+        },
         judgment: state.judgment.map(|(j, _)| j),
-        access_key: state.access_key,
         review: state.review,
         patient,
         carried_over,

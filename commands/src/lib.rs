@@ -137,6 +137,12 @@ where
     F: AsyncFnOnce(&A) -> Result<C, CommandError<A::Error>>,
 {
     let (state, version, position) = fold_stream::<A>(store, stream).await?;
+    let command = prepare(&state).await?;
+    // Decide before comparing versions: a stream the actor may not see answers as the domain
+    // says (not found), never with its current version.
+    let decided = state
+        .decide(command.borrow())
+        .map_err(CommandError::Rejected)?;
     if let Some(expected) = expected {
         if expected != version {
             return Err(StoreError::Conflict {
@@ -147,10 +153,6 @@ where
             .into());
         }
     }
-    let command = prepare(&state).await?;
-    let decided = state
-        .decide(command.borrow())
-        .map_err(CommandError::Rejected)?;
     if decided.is_empty() {
         return Ok(Outcome {
             version,

@@ -322,6 +322,9 @@ pub struct ClinicalForm {
     pub administrative: BTreeMap<String, Value>,
 }
 
+/// The current form version (令和6年4月1日改訂版); paper forms are of an earlier one.
+pub const CURRENT_FORM_VERSION: &str = "2024-04-01";
+
 /// The 行政記載欄 fields: what the municipality records on a form.
 pub const ADMINISTRATIVE_FIELDS: &[(&str, &str)] = &[
     ("application_date", "申請日 (YYYY-MM-DD)"),
@@ -448,10 +451,14 @@ impl ClinicalForm {
             form_version: master.0.form_version.clone(),
             master_version: master.1.clone(),
         };
-        let same = self
-            .judgment
-            .as_ref()
-            .is_some_and(|(j, m)| *j == judgment && *m == master);
+        // The day alone does not make a new judgment.
+        let same = self.judgment.as_ref().is_some_and(|(j, m)| {
+            *m == master
+                && Judgment {
+                    judged_on: judgment.judged_on.clone(),
+                    ..j.clone()
+                } == judgment
+        });
         (!same).then_some(FormEvent::JudgmentRecorded { judgment, master })
     }
 
@@ -546,6 +553,11 @@ impl Aggregate for ClinicalForm {
                         }
                         if carried_over.is_some() {
                             return Err(FormError::Invalid("a paper form is not carried over"));
+                        }
+                        if master.0.form_version.as_str() >= CURRENT_FORM_VERSION {
+                            return Err(FormError::Invalid(
+                                "paper is accepted for the previous form version only",
+                            ));
                         }
                         let hex = scan.sha256.len() == 64
                             && scan.sha256.bytes().all(|b| b.is_ascii_hexdigit());
@@ -675,6 +687,16 @@ impl Aggregate for ClinicalForm {
                 let changes = changes(&self.administrative, fields);
                 if changes.is_empty() {
                     return Err(FormError::Unchanged);
+                }
+                // Changing what was recorded keeps why.
+                let overwrites = changes.iter().any(|c| !c.old.is_null());
+                if overwrites
+                    && command
+                        .reason
+                        .as_deref()
+                        .is_none_or(|r| r.trim().is_empty())
+                {
+                    return Err(FormError::ReasonRequired);
                 }
                 Ok(vec![FormEvent::AdministrativeFieldsRecorded { changes }])
             }

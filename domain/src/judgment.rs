@@ -391,6 +391,10 @@ pub struct Judgment {
     pub diagnosis: Criterion,
     /// `met` when the form's purpose or the disease needs no severity.
     pub severity: Criterion,
+    /// The day (Japan) the judgment was made, which decides whether transitional criteria
+    /// applied: a replay uses it rather than today.
+    #[serde(default)]
+    pub judged_on: Option<String>,
     /// The transitional criteria the form met instead of the current ones, if any.
     #[serde(default)]
     pub transitional: Option<String>,
@@ -673,7 +677,9 @@ pub fn judge_on(
     };
     let mut outcome = outcome;
     let mut transitional = None;
-    if outcome != Outcome::Meets {
+    // Only a form that fails the current criteria is rescued; one that lacks items stays
+    // undeterminable.
+    if outcome == Outcome::DoesNotMeet {
         let on = on.filter(|d| valid_date(d));
         let met = rules.transitional.iter().find(|t| {
             on.is_some_and(|d| d <= t.valid_until.as_str())
@@ -692,6 +698,7 @@ pub fn judge_on(
         outcome,
         diagnosis: diagnosis_result,
         severity: severity_result,
+        judged_on: on.filter(|d| valid_date(d)).map(str::to_owned),
         transitional,
         errors,
         filled,

@@ -725,14 +725,15 @@ fn the_municipality_records_the_administrative_fields_field_by_field() {
         state.administrative.get("mild_high_cost"),
         Some(&json!(true))
     );
-    // Old → new, and a cleared field.
-    let (state, events) = decide_ok(
-        &state,
-        &record(
-            Role::MunicipalityStaff,
-            json!({"mild_high_cost": false, "application_date": null}),
-        ),
+    // Old → new, and a cleared field: changing what was recorded needs a reason.
+    let change = json!({"mild_high_cost": false, "application_date": null});
+    assert_eq!(
+        state.decide(&record(Role::MunicipalityStaff, change.clone())),
+        Err(FormError::ReasonRequired)
     );
+    let mut with_reason = record(Role::MunicipalityStaff, change);
+    with_reason.reason = Some("申請書の記載に合わせる".into());
+    let (state, events) = decide_ok(&state, &with_reason);
     match &events[0] {
         FormEvent::AdministrativeFieldsRecorded { changes } => {
             assert_eq!(changes.len(), 2);

@@ -117,6 +117,23 @@ fn transitional_criteria_apply_until_their_end_date() {
         d.judge(&items, Purpose::Subsidy).outcome,
         Outcome::DoesNotMeet
     );
+    assert_eq!(last_day.judged_on.as_deref(), Some("2025-03-31"));
+    // A form that lacks items stays undeterminable, even where the old criteria (here: stage
+    // 2 or more, whatever the disability) would hold: only failing forms are rescued.
+    d.rules.transitional[0].severity = Some(Condition::Ge {
+        item: "sev.hoehn_yahr".into(),
+        value: 2.0,
+    });
+    let mut incomplete = items.clone();
+    incomplete.insert("sev.hoehn_yahr".into(), json!("3"));
+    incomplete.remove("sev.daily_life_disability");
+    let j = d.judge_on(&incomplete, Purpose::Subsidy, Some("2025-03-31"));
+    assert!(
+        matches!(j.outcome, Outcome::Undeterminable { .. }),
+        "{:?}",
+        j.outcome
+    );
+    assert_eq!(j.transitional, None);
 
     d.rules.transitional[0].valid_until = "2025-02-30".into();
     assert!(d

@@ -61,6 +61,8 @@ fn new_form() -> Value {
 struct Api {
     base: String,
     client: Client,
+    /// The database behind the service, for checking what was (not) stored.
+    url: String,
 }
 
 impl Api {
@@ -88,10 +90,11 @@ impl Api {
 
 /// The operator registers the test institutions: forms can only name registered ones.
 async fn api_for(db: Db) -> Api {
-    let (base, _) = spawn(db).await;
+    let (base, url) = spawn(db).await;
     let api = Api {
         base,
         client: Client::new(),
+        url,
     };
     let operator = actor("operator", &[], None);
     for (code, name) in [(HOSPITAL, "札幌中央病院"), (OTHER_HOSPITAL, "東京病院")] {
@@ -257,6 +260,16 @@ async fn flow(db: Db) {
             .status(),
         StatusCode::NOT_FOUND
     );
+    // Not even a version probe tells them the form exists.
+    let probe = api
+        .post(
+            &format!("/api/forms/{id}/items"),
+            &elsewhere,
+            json!({"items": {"sev.hoehn_yahr": "4"}}),
+            &[("if-match", "0")],
+        )
+        .await;
+    assert_eq!(probe.status(), StatusCode::NOT_FOUND);
 
     // Submit, then the municipality receives and certifies.
     let (status, _) = json_of(
@@ -706,6 +719,30 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let scans = || async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&api.url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM scans")
+            .fetch_one(&mut c)
+            .await
+            .expect("count")
+    };
+    assert_eq!(scans().await, 0, "a refused request stores no scan");
+    // Paper is for the previous form version only.
+    let mut current = paper.clone();
+    current["form_version"] = json!("2024-04-01");
+    let (status, body) = json_of(
+        api.post("/api/forms/paper", &municipality(), current, &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"))
+    );
+    assert_eq!(scans().await, 0);
 
     let (status, created) = json_of(
         api.post("/api/forms/paper", &municipality(), paper.clone(), &[])
@@ -732,6 +769,12 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert_eq!(r.bytes().await.expect("bytes").as_ref(), pdf);
 
+    let r = api
+        .get(&format!("/api/forms/{id}/scan"), &municipality())
+        .await;
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["content-disposition"], "attachment");
+    assert_eq!(r.headers()["cache-control"], "no-store");
     // The same scan again is stored once: a second form names the same digest.
     let (_, second) = json_of(
         api.post("/api/forms/paper", &municipality(), paper.clone(), &[])
@@ -745,6 +788,7 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     )
     .await;
     assert_eq!(form["paper"]["sha256"].as_str(), Some(digest.as_str()));
+    assert_eq!(scans().await, 1, "stored once");
 
     // A file that is not what it says, or not Base64, is refused.
     let mut fake = paper.clone();
