@@ -1,6 +1,6 @@
 //! The store's one error type. Messages never contain payloads: they may hold personal data.
 
-use crate::model::StreamId;
+use crate::model::{ExpectedVersion, StreamId};
 use domain::PayloadError;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +32,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The conflict error both backends report when a stream is not where the writer expected.
+    pub(crate) fn conflict(stream: &StreamId, expected: ExpectedVersion, current: u64) -> Self {
+        StoreError::Conflict {
+            stream: stream.clone(),
+            expected: match expected {
+                ExpectedVersion::NoStream => "no stream".into(),
+                ExpectedVersion::Exact(v) => format!("version {v}"),
+                ExpectedVersion::Any => "any version".into(),
+            },
+            current,
+        }
+    }
+
     pub fn is_conflict(&self) -> bool {
         matches!(self, StoreError::Conflict { .. })
     }

@@ -197,7 +197,7 @@ impl PgStore {
                         None => {
                             let (current, hash) = self.head(stream).await?;
                             if current != v {
-                                return Err(conflict(stream, expected, current));
+                                return Err(StoreError::conflict(stream, expected, current));
                             }
                             (current, hash)
                         }
@@ -310,7 +310,7 @@ impl PgStore {
                     // Inside a caller's transaction the transaction is now aborted: report
                     // the conflict; the caller rolls back and may retry.
                     let (current, _) = self.head(stream).await?;
-                    return Err(conflict(stream, expected, current));
+                    return Err(StoreError::conflict(stream, expected, current));
                 }
                 Some("events_pkey") if in_transaction => {
                     return Err(StoreError::OneAppendPerTransaction);
@@ -330,7 +330,7 @@ impl PgStore {
             }
         }
         let (current, _) = self.head(stream).await?;
-        Err(conflict(stream, expected, current))
+        Err(StoreError::conflict(stream, expected, current))
     }
 
     /// After an append commits: wake this process's subscribers at once and have the notifier
@@ -625,21 +625,9 @@ impl EventStore for PgStore {
     }
 }
 
-pub(crate) fn conflict(stream: &StreamId, expected: ExpectedVersion, current: u64) -> StoreError {
-    StoreError::Conflict {
-        stream: stream.clone(),
-        expected: match expected {
-            ExpectedVersion::NoStream => "no stream".into(),
-            ExpectedVersion::Exact(v) => format!("version {v}"),
-            ExpectedVersion::Any => "any version".into(),
-        },
-        current,
-    }
-}
-
 /// The first result for `key`, if it was used: for the same stream a duplicate, for another
 /// stream an error (a client reusing keys across commands would otherwise lose a command).
-pub(crate) async fn replay(
+async fn replay(
     store: &dyn EventStore,
     stream: &StreamId,
     key: &IdempotencyKey,

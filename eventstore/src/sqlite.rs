@@ -22,7 +22,6 @@ use crate::hash::GENESIS;
 use crate::model::{
     AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
 };
-use crate::postgres::conflict;
 use crate::row::{decode_stream, encode, now_micros, ChainVerifier, RawEvent};
 use crate::{Backend, EventStore};
 
@@ -154,7 +153,7 @@ impl EventStore for SqliteStore {
             ExpectedVersion::Any => true,
         };
         if !ok {
-            return Err(conflict(stream, expected, current));
+            return Err(StoreError::conflict(stream, expected, current));
         }
         let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
             .fetch_one(&mut *tx)
