@@ -117,6 +117,7 @@ impl EventCatalog {
     pub fn registry() -> Self {
         let mut c = EventCatalog::default();
         c.register::<crate::institution::InstitutionEvent>();
+        c.register::<crate::account::AccountEvent>();
         c.register::<crate::form::FormEvent>();
         c.register::<crate::master::MasterEvent>();
         c

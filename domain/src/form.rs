@@ -213,6 +213,9 @@ pub struct Actor {
     /// The prefecture or designated city (municipality users).
     pub jurisdiction: Option<LocalGovernmentCode>,
     pub designation: Option<Designation>,
+    /// The institution this account is the 責任者 (responsible person) of.
+    #[serde(default)]
+    pub responsible_for: Option<InstitutionCode>,
 }
 
 /// What a form command wants, with the actor and, where the judgment runs, the master.

@@ -19,6 +19,11 @@ pub enum InstitutionEvent {
     InstitutionRenamed {
         name: String,
     },
+    /// 医療機関コードの変更: this code is closed and `successor` carries on (new owner, move).
+    /// Accounts of the old code are switched by a municipality (医療機関一括更新).
+    InstitutionSucceeded {
+        successor: InstitutionCode,
+    },
 }
 
 /// InstitutionRegistered v1 → v2: v1 had no `prefecture`. The 医療機関コード opens with the
@@ -50,6 +55,7 @@ impl DomainEvent for InstitutionEvent {
             }],
         },
         EventKind::new("InstitutionRenamed"),
+        EventKind::new("InstitutionSucceeded"),
     ];
 }
 
@@ -57,6 +63,8 @@ impl DomainEvent for InstitutionEvent {
 pub enum InstitutionCommand {
     Register { code: InstitutionCode, name: String },
     Rename { name: String },
+    /// Link this (old) code to the code that replaces it; the successor must be registered.
+    Succeed { successor: InstitutionCode },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +79,10 @@ pub enum InstitutionError {
     InvalidName,
     #[error("the institution already has that name")]
     Unchanged,
+    #[error("the institution already has a successor code")]
+    AlreadySucceeded,
+    #[error("an institution cannot succeed itself")]
+    SelfSuccession,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,6 +90,8 @@ pub struct Institution {
     pub code: Option<InstitutionCode>,
     pub name: String,
     pub prefecture: Option<PrefectureCode>,
+    /// The code that replaced this one, once the code changed.
+    pub successor: Option<InstitutionCode>,
 }
 
 fn valid_name(name: &str) -> Result<String, InstitutionError> {
@@ -116,6 +130,22 @@ impl Aggregate for Institution {
                 }
                 Ok(vec![InstitutionEvent::InstitutionRenamed { name }])
             }
+            InstitutionCommand::Succeed { successor } => {
+                if self.code.is_none() {
+                    return Err(InstitutionError::NotRegistered);
+                }
+                if self.code.as_ref() == Some(successor) {
+                    return Err(InstitutionError::SelfSuccession);
+                }
+                match &self.successor {
+                    // Loading the same monthly update twice changes nothing.
+                    Some(s) if s == successor => Ok(vec![]),
+                    Some(_) => Err(InstitutionError::AlreadySucceeded),
+                    None => Ok(vec![InstitutionEvent::InstitutionSucceeded {
+                        successor: successor.clone(),
+                    }]),
+                }
+            }
         }
     }
 
@@ -131,6 +161,9 @@ impl Aggregate for Institution {
                 self.prefecture = Some(prefecture.clone());
             }
             InstitutionEvent::InstitutionRenamed { name } => self.name = name.clone(),
+            InstitutionEvent::InstitutionSucceeded { successor } => {
+                self.successor = Some(successor.clone())
+            }
         }
         self
     }
@@ -212,6 +245,38 @@ mod tests {
                 name: "  ".into()
             }),
             Err(InstitutionError::InvalidName)
+        );
+    }
+
+    #[test]
+    fn given_registered_when_succeeded_then_linked_once_and_a_second_successor_refused() {
+        let state = Institution::fold(&[registered()]);
+        let new = InstitutionCode::parse("0110113727").unwrap();
+        let events = state
+            .decide(&InstitutionCommand::Succeed {
+                successor: new.clone(),
+            })
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![InstitutionEvent::InstitutionSucceeded {
+                successor: new.clone()
+            }]
+        );
+        let state = state.apply(&events[0]);
+        assert_eq!(state.successor, Some(new.clone()));
+        assert_eq!(
+            state.decide(&InstitutionCommand::Succeed { successor: new }),
+            Ok(vec![])
+        );
+        let other = InstitutionCode::parse("1310112345").unwrap();
+        assert_eq!(
+            state.decide(&InstitutionCommand::Succeed { successor: other }),
+            Err(InstitutionError::AlreadySucceeded)
+        );
+        assert_eq!(
+            state.decide(&InstitutionCommand::Succeed { successor: code() }),
+            Err(InstitutionError::SelfSuccession)
         );
     }
 

@@ -2,6 +2,7 @@
 //! aggregate are. Pure: no database, no async runtime, no clock (time comes in as an argument),
 //! so everything here is testable in microseconds.
 
+pub mod account;
 pub mod aggregate;
 pub mod codes;
 pub mod disease;

@@ -48,6 +48,7 @@ fn actor(role: Role) -> Actor {
         jurisdiction: matches!(role, Role::MunicipalityStaff | Role::MunicipalityAdmin)
             .then(|| gov(HOKKAIDO)),
         designation: (role == Role::DesignatedDoctor).then_some(Designation::Nanbyo),
+        responsible_for: None,
     }
 }
 
