@@ -8,4 +8,8 @@ CREATE DATABASE nanbyo OWNER nanbyo_owner;
 \connect nanbyo
 -- After `nanbyo migrate` has run as nanbyo_owner:
 GRANT USAGE ON SCHEMA public TO nanbyo;
-GRANT SELECT, INSERT ON events, idempotency_keys TO nanbyo;
+GRANT SELECT, INSERT ON events, idempotency_keys, scans TO nanbyo;
+-- Secrets and read models (mutable by design, never history): credentials, sessions and the
+-- projections' tables and checkpoints.
+GRANT SELECT, INSERT, UPDATE, DELETE ON credentials, sessions, projection_checkpoints,
+    account_directory, account_affiliations, form_reads TO nanbyo;

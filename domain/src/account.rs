@@ -47,7 +47,6 @@ pub fn valid_doctor_number(s: &str) -> bool {
     (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-
 /// Everything an account is created with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAccount {
@@ -83,20 +82,33 @@ impl std::fmt::Debug for NewAccount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum AccountEvent {
-    AccountCreated { id: String, account: NewAccount },
+    AccountCreated {
+        id: String,
+        account: NewAccount,
+    },
     /// An initial or reset password was issued (shown once); it must be changed at next login.
     PasswordIssued {},
     /// The user set their own password.
     PasswordChanged {},
     /// Too many failed logins: refused until `until` (RFC 3339).
-    AccountLockedOut { until: String },
+    AccountLockedOut {
+        until: String,
+    },
     AccountSuspended {},
     AccountReactivated {},
     /// A doctor applied to work at another institution (兼務先登録申請).
-    AffiliationRequested { institution: InstitutionCode },
-    AffiliationApproved { institution: InstitutionCode },
-    AffiliationRejected { institution: InstitutionCode },
-    AffiliationRevoked { institution: InstitutionCode },
+    AffiliationRequested {
+        institution: InstitutionCode,
+    },
+    AffiliationApproved {
+        institution: InstitutionCode,
+    },
+    AffiliationRejected {
+        institution: InstitutionCode,
+    },
+    AffiliationRevoked {
+        institution: InstitutionCode,
+    },
     /// 医療機関一括更新: the account moves from `from` to `to` at its next login.
     InstitutionSwitchScheduled {
         from: InstitutionCode,
@@ -315,7 +327,9 @@ fn manages(actor: &Actor, target: &NewAccount) -> bool {
 fn valid_profile(new: &NewAccount) -> Result<(), AccountError> {
     let name = new.display_name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AccountError::Invalid("a name of 1 to 100 characters is required"));
+        return Err(AccountError::Invalid(
+            "a name of 1 to 100 characters is required",
+        ));
     }
     if !valid_login_id(&new.login_id) {
         return Err(AccountError::Invalid(
@@ -349,23 +363,27 @@ fn valid_profile(new: &NewAccount) -> Result<(), AccountError> {
                     "the designation belongs to the other program",
                 ));
             }
-            if !valid_date(&d.valid_from) || d.valid_to.as_deref().is_some_and(|t| !valid_date(t))
-            {
-                return Err(AccountError::Invalid(
-                    "designation dates are YYYY-MM-DD",
-                ));
+            if !valid_date(&d.valid_from) || d.valid_to.as_deref().is_some_and(|t| !valid_date(t)) {
+                return Err(AccountError::Invalid("designation dates are YYYY-MM-DD"));
             }
-            if d.valid_to.as_deref().is_some_and(|t| t < d.valid_from.as_str()) {
+            if d.valid_to
+                .as_deref()
+                .is_some_and(|t| t < d.valid_from.as_str())
+            {
                 return Err(AccountError::Invalid(
                     "the designation ends before it starts",
                 ));
             }
         }
         (Role::DesignatedDoctor, None) => {
-            return Err(AccountError::Invalid("a designated doctor needs a designation"))
+            return Err(AccountError::Invalid(
+                "a designated doctor needs a designation",
+            ))
         }
         (_, Some(_)) => {
-            return Err(AccountError::Invalid("only designated doctors have a designation"))
+            return Err(AccountError::Invalid(
+                "only designated doctors have a designation",
+            ))
         }
         (_, None) => {}
     }
@@ -390,8 +408,7 @@ fn valid_profile(new: &NewAccount) -> Result<(), AccountError> {
 /// A login ID: 6 to 32 ASCII letters, digits, '-' or '_'.
 pub fn valid_login_id(s: &str) -> bool {
     (6..=32).contains(&s.len())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -461,7 +478,9 @@ impl Aggregate for Account {
             }
             AccountAction::Suspend | AccountAction::Reactivate => {
                 if !manages(actor, profile) {
-                    return Err(AccountError::Forbidden("suspend or reactivate this account"));
+                    return Err(AccountError::Forbidden(
+                        "suspend or reactivate this account",
+                    ));
                 }
                 reason(command)?;
                 let suspend = command.action == AccountAction::Suspend;
@@ -548,6 +567,13 @@ impl Aggregate for Account {
                         "switch accounts of this institution (municipality of its jurisdiction)",
                     ));
                 }
+                // Running the switch again changes nothing more. Checked before whether the
+                // account is concerned: once switched, its institution is no longer `from`.
+                if self.switched_from.contains(from)
+                    || self.pending_switch.as_ref().is_some_and(|(f, _)| f == from)
+                {
+                    return Ok(vec![]);
+                }
                 let concerned = match profile.role {
                     Role::DesignatedDoctor => profile.primary_institution.as_ref() == Some(from),
                     Role::ResponsiblePerson => profile.responsible_for.as_ref() == Some(from),
@@ -558,12 +584,6 @@ impl Aggregate for Account {
                         "only doctors whose primary institution it is and its non-doctor \
                          responsible persons are switched",
                     ));
-                }
-                // Running the switch again changes nothing more.
-                if self.switched_from.contains(from)
-                    || self.pending_switch.as_ref().is_some_and(|(f, _)| f == from)
-                {
-                    return Ok(vec![]);
                 }
                 Ok(vec![AccountEvent::InstitutionSwitchScheduled {
                     from: from.clone(),
@@ -658,4 +678,5 @@ impl Account {
     }
 }
 
-const ACCOUNT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6e61_6e62_796f_4163_636f_756e_7449_6431);
+const ACCOUNT_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6e61_6e62_796f_4163_636f_756e_7449_6431);

@@ -118,6 +118,7 @@ impl EventCatalog {
         let mut c = EventCatalog::default();
         c.register::<crate::institution::InstitutionEvent>();
         c.register::<crate::account::AccountEvent>();
+        c.register::<crate::audit::AccessEvent>();
         c.register::<crate::form::FormEvent>();
         c.register::<crate::master::MasterEvent>();
         c

@@ -49,6 +49,25 @@ pub struct Patient {
     pub recipient_number: Option<RecipientNumber>,
 }
 
+impl Patient {
+    /// A key shared by the forms of one patient within a program: a digest of the kana name
+    /// (spaces removed), birth date and sex. It groups records for the read audit and the
+    /// history; it is not a pseudonym for research (that one is keyed with a secret).
+    pub fn key(&self, program: Program) -> String {
+        use sha2::{Digest, Sha256};
+        let kana: String = self
+            .name_kana
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let sex = serde_json::to_string(&self.sex).unwrap_or_default();
+        let digest = Sha256::digest(
+            format!("patient/v1|{program}|{kana}|{}|{sex}", self.birth_date).as_bytes(),
+        );
+        hex::encode(&digest[..16])
+    }
+}
+
 impl std::fmt::Debug for Patient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Patient(***)")

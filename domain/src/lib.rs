@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod aggregate;
+pub mod audit;
 pub mod codes;
 pub mod disease;
 pub mod event;

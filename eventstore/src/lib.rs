@@ -19,6 +19,7 @@ pub mod hash;
 pub mod model;
 pub mod postgres;
 mod row;
+pub mod sql;
 pub mod sqlite;
 pub mod subscription;
 
@@ -27,6 +28,7 @@ use tokio::sync::watch;
 
 pub use connect::{open, Backend, OpenError, OpenOptions};
 pub use error::StoreError;
+pub use sql::SqlPool;
 pub use model::{
     AppendResult, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, RecordedEvent, StreamId,
     VerifyReport,
@@ -89,4 +91,7 @@ pub trait EventStore: Send + Sync + 'static {
     /// A signal carrying the highest position known to be committed; it changes when new
     /// events may be readable. Subscriptions wait on it instead of polling hard.
     fn signal(&self) -> watch::Receiver<u64>;
+
+    /// The database itself, for the read models and credentials kept beside the events.
+    fn sql(&self) -> SqlPool;
 }

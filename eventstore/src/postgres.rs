@@ -623,6 +623,10 @@ impl EventStore for PgStore {
         self.listener.get_or_init(|| self.start_listener());
         self.signal.subscribe()
     }
+
+    fn sql(&self) -> crate::SqlPool {
+        crate::SqlPool::Postgres(self.pool.clone())
+    }
 }
 
 /// The first result for `key`, if it was used: for the same stream a duplicate, for another

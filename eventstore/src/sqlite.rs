@@ -317,4 +317,11 @@ impl EventStore for SqliteStore {
     fn signal(&self) -> watch::Receiver<u64> {
         self.signal.subscribe()
     }
+
+    fn sql(&self) -> crate::SqlPool {
+        crate::SqlPool::Sqlite {
+            writer: self.writer.clone(),
+            reader: self.reader.clone(),
+        }
+    }
 }

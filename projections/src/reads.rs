@@ -1,0 +1,79 @@
+//! The read audit view: who read which patient's forms, when and from where.
+
+use domain::audit::{AccessEvent, FORM_READS};
+use eventstore::{RecordedEvent, SqlPool};
+use serde::Serialize;
+
+use crate::{exec, millis, Projection, ProjectionError, Tx};
+
+pub const NAME: &str = "form_reads";
+
+pub struct Reads;
+
+impl Projection for Reads {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn stream_types(&self) -> &'static [&'static str] {
+        &[FORM_READS]
+    }
+
+    async fn apply(&self, tx: &mut Tx<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+        let AccessEvent::FormRead {
+            form,
+            program,
+            patient_key,
+            what: _,
+            origin,
+        } = event.decode().map_err(|e| ProjectionError::Event {
+            position: event.position,
+            reason: e.to_string(),
+        })?;
+        exec!(
+            tx,
+            "INSERT INTO form_reads (position, form_id, patient_key, program, account_id, role, \
+             origin, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (position) DO NOTHING",
+            event.position as i64,
+            form,
+            patient_key,
+            program.as_str(),
+            event.metadata.actor.as_str(),
+            event.metadata.role.as_str(),
+            origin,
+            millis(event.recorded_at),
+        )?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ReadEntry {
+    pub form_id: String,
+    pub account_id: String,
+    pub role: String,
+    pub origin: Option<String>,
+    /// Unix milliseconds.
+    pub read_at: i64,
+}
+
+/// Reads of the forms of one patient (by patient key), newest first.
+pub async fn of_patient(
+    sql: &SqlPool,
+    program: &str,
+    patient_key: &str,
+    limit: i64,
+) -> Result<Vec<ReadEntry>, sqlx::Error> {
+    eventstore::on_sql!(sql, reader, |p| {
+        sqlx::query_as::<_, ReadEntry>(
+            "SELECT form_id, account_id, role, origin, read_at FROM form_reads \
+             WHERE program = $1 AND patient_key = $2 ORDER BY read_at DESC, position DESC LIMIT $3",
+        )
+        .bind(program)
+        .bind(patient_key)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+    })
+}
