@@ -46,6 +46,17 @@ pub enum Command {
     /// Recompute every stream's hash chain: "ok N events" (exit 0) or the first broken link
     /// (exit 1).
     Verify,
+    /// Account administration from the command line.
+    Accounts {
+        #[command(subcommand)]
+        what: AccountsCommand,
+    },
+    /// Run the projections (read models) alone, apart from the API (`serve
+    /// --no-projections`); several processes may run: each projection runs in one at a time.
+    Projections {
+        #[command(subcommand)]
+        what: ProjectionsCommand,
+    },
     /// Measure against a baseline in the same run.
     Bench {
         #[command(subcommand)]
@@ -62,11 +73,35 @@ pub struct ServeArgs {
     /// owner, the service as a role that may only read and append).
     #[arg(long, env = "NANBYO_SKIP_MIGRATIONS")]
     pub skip_migrations: bool,
-    /// Development and tests only: take the acting account from the `X-Nanbyo-Dev-Actor`
-    /// header (JSON). Never enable this on a server reachable by users: logins arrive with the
-    /// accounts issue.
-    #[arg(long, env = "NANBYO_DEV_ACTOR_HEADER")]
-    pub dev_actor_header: bool,
+    /// Do not run the projections in this process (they run in `nanbyo projections run`).
+    #[arg(long, env = "NANBYO_NO_PROJECTIONS")]
+    pub no_projections: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create the first operator account of a program; prints its login ID and initial
+    /// password once (to be changed at first login).
+    BootstrapOperator {
+        #[arg(long, value_parser = parse_program)]
+        program: domain::Program,
+        /// The operator's name as shown in the registry.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn parse_program(s: &str) -> Result<domain::Program, String> {
+    s.parse()
+        .map_err(|e: domain::program::UnknownName| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Follow the store and keep every projection up to date until stopped.
+    Run,
+    /// Each projection's position and how far it is behind the store.
+    Status,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +118,21 @@ pub enum BenchCommand {
     Store(BenchStoreArgs),
     /// Machine judgment (one core) and the HTTP form flow (PostgreSQL, with --database-url).
     Forms(BenchFormsArgs),
+    /// Logins per second and the registration of a user data file.
+    Accounts(BenchAccountsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchAccountsArgs {
+    /// Rows of the generated user data file.
+    #[arg(long, default_value_t = 10_000)]
+    pub rows: usize,
+    /// Logins per round (split over 8 clients).
+    #[arg(long, default_value_t = 200)]
+    pub logins: usize,
+    /// Rounds; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,13 +1,10 @@
-//! HTTP routes for forms and masters: extract, build the command, call, map the result.
-//! Until the accounts issue lands, the actor comes from a development header that only a
-//! server started with `--dev-actor-header` accepts; every command already carries an actor
-//! with role, program, institutions and jurisdiction, and the domain refuses what it may not do.
+//! HTTP routes for forms and masters: extract, build the command, call, map the result. The
+//! actor is the logged-in account (`crate::auth`); the domain refuses what it may not do.
 
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -28,6 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth::{CurrentActor, Origin};
 use crate::error::ApiError;
 use crate::http::AppState;
 
@@ -103,40 +101,6 @@ async fn fingerprint(
     Ok(next.run(request).await)
 }
 
-/// The acting account, from the development header.
-pub struct CurrentActor(pub Actor);
-
-pub const DEV_ACTOR_HEADER: &str = "x-nanbyo-dev-actor";
-
-impl FromRequestParts<AppState> for CurrentActor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthenticated = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "ログインが必要です。",
-                "Authentication is required.",
-            )
-        };
-        if !state.dev_actor_header {
-            return Err(unauthenticated());
-        }
-        let header = parts
-            .headers
-            .get(DEV_ACTOR_HEADER)
-            .ok_or_else(unauthenticated)?;
-        let actor: Actor =
-            serde_json::from_slice(header.as_bytes()).map_err(|_| unauthenticated())?;
-        // The registry's own role is never a caller's.
-        if actor.role == domain::Role::System {
-            return Err(unauthenticated());
-        }
-        Ok(CurrentActor(actor))
-    }
-}
-
 /// A JSON body, with errors in the API's own shape (never a panic, never a 500).
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
@@ -149,7 +113,7 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     })
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
     let fingerprint = headers
         .get(FINGERPRINT_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -190,7 +154,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         .transpose()
 }
 
-fn form_error(e: CommandError<FormError>) -> ApiError {
+pub(crate) fn form_error(e: CommandError<FormError>) -> ApiError {
     match e {
         CommandError::Rejected(e) => match e {
             FormError::NotFound => ApiError::new(
@@ -375,9 +339,10 @@ async fn register_paper(
 async fn scan(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (media_type, content) = read_scan(&state.store, &actor, &id)
+    let (media_type, content) = read_scan(&state.store, &actor, &id, origin.as_deref())
         .await
         .map_err(form_error)?;
     use axum::http::header;
@@ -409,34 +374,7 @@ async fn register(
     let code = req.code.to_string();
     let o = register_institution(&state.store, &actor, req.code, req.name, key.as_ref())
         .await
-        .map_err(|e| match e {
-            CommandError::Rejected(InstitutionError::Forbidden) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "医療機関マスタの登録はシステム運営主体のみが行えます。",
-                "Only the operator maintains the institution master.",
-            )
-            .with_details(json!({ "permission": "maintain the institution master" })),
-            CommandError::Rejected(InstitutionError::AlreadyRegistered) => ApiError::new(
-                StatusCode::CONFLICT,
-                "institution_exists",
-                "この医療機関は登録済みです。",
-                "The institution is already registered.",
-            ),
-            CommandError::Rejected(e) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "入力内容に誤りがあります。",
-                e.to_string(),
-            ),
-            CommandError::Store(e) => e.into(),
-            CommandError::Unreadable(_) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "システム内部でエラーが発生しました。",
-                "An internal error occurred.",
-            ),
-        })?;
+        .map_err(institution_error)?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -605,6 +543,7 @@ struct ShowQuery {
 async fn show(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
     Path(id): Path<String>,
     query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -616,18 +555,26 @@ async fn show(
             format!("The query is not valid: {e}"),
         )
     })?;
-    let view = read_form(&state.store, &actor, &id, q.as_of, q.version)
-        .await
-        .map_err(form_error)?;
+    let view = read_form(
+        &state.store,
+        &actor,
+        &id,
+        q.as_of,
+        q.version,
+        origin.as_deref(),
+    )
+    .await
+    .map_err(form_error)?;
     Ok(([("etag", format!("\"{}\"", view.version))], Json(view)))
 }
 
 async fn judgment(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let view = read_form(&state.store, &actor, &id, None, None)
+    let view = read_form(&state.store, &actor, &id, None, None, origin.as_deref())
         .await
         .map_err(form_error)?;
     Ok(Json(
@@ -763,5 +710,37 @@ mod tests {
         body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
         body::<InstitutionBody>(&bytes(example("/api/masters/institutions")))
             .expect("institution example");
+    }
+}
+
+/// An institution-master command's failure as an API error.
+pub(crate) fn institution_error(e: CommandError<InstitutionError>) -> ApiError {
+    match e {
+        CommandError::Rejected(InstitutionError::Forbidden) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "医療機関マスタの登録はシステム運営主体のみが行えます。",
+            "Only the operator maintains the institution master.",
+        )
+        .with_details(json!({ "permission": "maintain the institution master" })),
+        CommandError::Rejected(InstitutionError::AlreadyRegistered) => ApiError::new(
+            StatusCode::CONFLICT,
+            "institution_exists",
+            "この医療機関は登録済みです。",
+            "The institution is already registered.",
+        ),
+        CommandError::Rejected(e) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "入力内容に誤りがあります。",
+            e.to_string(),
+        ),
+        CommandError::Store(e) => e.into(),
+        CommandError::Unreadable(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "システム内部でエラーが発生しました。",
+            "An internal error occurred.",
+        ),
     }
 }

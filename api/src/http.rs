@@ -17,8 +17,6 @@ use crate::error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn EventStore>,
     pub masters: Arc<commands::forms::MasterCache>,
-    /// Accept the development actor header (until logins exist).
-    pub dev_actor_header: bool,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -30,6 +28,7 @@ pub fn router(state: AppState) -> Router {
             get(|| async { Json(crate::openapi::document()) }),
         )
         .merge(crate::forms::routes())
+        .merge(crate::accounts::routes())
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }

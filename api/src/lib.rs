@@ -1,11 +1,14 @@
 //! The `nanbyo` binary's library: configuration, telemetry, the HTTP application, the CLI
 //! subcommands and the benchmarks. `main.rs` only wires these together.
 
+pub mod accounts;
+pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod error;
 pub mod forms;
 pub mod http;
 pub mod openapi;
+pub mod provision;
 pub mod startup;
 pub mod telemetry;

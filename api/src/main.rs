@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use api::config::{BenchCommand, Cli, Command};
+use api::config::{AccountsCommand, BenchCommand, Cli, Command, ProjectionsCommand};
 use api::startup;
 use clap::Parser;
 use eventstore::VerifyReport;
@@ -51,6 +51,58 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Accounts {
+            what: AccountsCommand::BootstrapOperator { program, name },
+        } => {
+            let store = startup::open_store(&url, true).await?;
+            match commands::accounts::bootstrap_operator(&store, program, &name)
+                .await
+                .map_err(|e| startup::StartupError::Command(e.to_string()))?
+            {
+                commands::accounts::Created::New(issued, _) => {
+                    println!("login_id {}", issued.login_id);
+                    println!("initial_password {}", issued.initial_password);
+                    println!("(shown once; it must be changed at the first login)");
+                }
+                commands::accounts::Created::Existing { login_id, .. } => {
+                    println!("exists {login_id}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projections {
+            what: ProjectionsCommand::Run,
+        } => {
+            let store = startup::open_store(&url, false).await?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let runners = startup::spawn_projections(&store, stopped);
+            startup::shutdown_signal().await;
+            stop.send_replace(true);
+            for r in runners {
+                let _ = r.await;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projections {
+            what: ProjectionsCommand::Status,
+        } => {
+            let store = startup::open_store(&url, false).await?;
+            for line in startup::projection_status(&store)
+                .await
+                .map_err(|e| startup::StartupError::Command(e.to_string()))?
+            {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Accounts(args),
+        } => {
+            api::bench::accounts::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
             what: BenchCommand::Store(args),

@@ -27,6 +27,8 @@ pub enum StartupError {
     Store(StoreError),
     #[error("cannot publish the shipped master: {0}")]
     Master(String),
+    #[error("{0}")]
+    Command(String),
     #[error("benchmark failed: {0}")]
     Bench(anyhow::Error),
 }
@@ -43,6 +45,7 @@ pub async fn open_store(url: &str, migrate: bool) -> Result<Arc<dyn EventStore>,
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    projections: bool,
 }
 
 impl Application {
@@ -62,18 +65,10 @@ impl Application {
             Ok(None) => {}
             Err(e) => return Err(StartupError::Master(e.to_string())),
         }
-        if args.dev_actor_header {
-            tracing::warn!(
-                "the development actor header is accepted: never expose this server to users"
-            );
-        }
         Ok(Application {
             listener,
-            state: AppState {
-                store,
-                masters,
-                dev_actor_header: args.dev_actor_header,
-            },
+            state: AppState { store, masters },
+            projections: !args.no_projections,
         })
     }
 
@@ -90,13 +85,67 @@ impl Application {
     ) -> Result<(), StartupError> {
         let addr = self.local_addr();
         tracing::info!(%addr, database = self.state.store.backend().as_str(), "serving");
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(StartupError::Serve)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let runners = if self.projections {
+            spawn_projections(&self.state.store, stopped)
+        } else {
+            vec![]
+        };
+        let served = axum::serve(
+            self.listener,
+            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartupError::Serve);
+        stop.send_replace(true);
+        for r in runners {
+            let _ = r.await;
+        }
+        served?;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Starts every projection of this release; each stops when `stop` turns true.
+pub fn spawn_projections(
+    store: &Arc<dyn EventStore>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(projections::run(
+            store.clone(),
+            projections::directory::Directory,
+            stop.clone(),
+            None,
+        )),
+        tokio::spawn(projections::run(
+            store.clone(),
+            projections::reads::Reads,
+            stop,
+            None,
+        )),
+    ]
+}
+
+/// One line per projection: name, position, events behind the store (counted, since
+/// positions are sparse), and when it last moved.
+pub async fn projection_status(store: &Arc<dyn EventStore>) -> anyhow::Result<Vec<String>> {
+    let mut lines = vec![];
+    for name in [projections::directory::NAME, projections::reads::NAME] {
+        let position = projections::checkpoint(&store.sql(), name).await?;
+        let mut behind = 0usize;
+        let mut after = position;
+        loop {
+            let page = store.read_all(after, 10_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            behind += page.len();
+        }
+        lines.push(format!("{name} position={position} behind={behind}"));
+    }
+    Ok(lines)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

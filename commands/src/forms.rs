@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use domain::audit::{AccessEvent, FORM_READS};
 use domain::disease::{shipped, DiseaseForm};
 use domain::form::{
     carry_over_items, Actor, Application, CarryOver, ClinicalForm, FormAction, FormCommand,
@@ -286,7 +287,7 @@ pub async fn create_form(
     let (patient, items, carried_over) = match &req.carry_over_from {
         None => (req.patient, req.items, None),
         Some(from) => {
-            let previous = read_form(store, &actor, from, None, None).await?;
+            let previous = view_form(store, &actor, from, None, None).await?;
             if previous.program != Some(master.0.program) || previous.disease != master.0.code {
                 return Err(CommandError::Rejected(FormError::CarryOverMismatch));
             }
@@ -413,8 +414,10 @@ pub async fn read_scan(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
     id: &str,
+    origin: Option<&str>,
 ) -> Result<(String, Vec<u8>), CommandError<FormError>> {
-    let view = read_form(store, actor, id, None, None).await?;
+    let view = view_form(store, actor, id, None, None).await?;
+    record_read(store, actor, &view, "scan", origin).await?;
     let scan = view
         .paper
         .ok_or(CommandError::Rejected(FormError::NotFound))?;
@@ -519,7 +522,96 @@ pub struct FormView {
 /// Reads form `id` as of now, a time or a version. Who may read: doctors and clerks of the
 /// form's institution, municipality users of its jurisdiction, auditors; all within the
 /// actor's program.
+/// Reads form `id` for `actor`, now or as it was at a time or version; the read is recorded
+/// (read audit) before the form is returned: no patient data leaves unrecorded.
 pub async fn read_form(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+    as_of: Option<DateTime<Utc>>,
+    at_version: Option<u64>,
+    origin: Option<&str>,
+) -> Result<FormView, CommandError<FormError>> {
+    let view = view_form(store, actor, id, as_of, at_version).await?;
+    let what = if as_of.is_some() || at_version.is_some() {
+        "form_as_of"
+    } else {
+        "form"
+    };
+    record_read(store, actor, &view, what, origin).await?;
+    Ok(view)
+}
+
+/// Appends the read-audit event of `view` (stream `form_reads/<form id>`, so a read never
+/// moves the form's own version).
+async fn record_read(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    view: &FormView,
+    what: &str,
+    origin: Option<&str>,
+) -> Result<(), CommandError<FormError>> {
+    let (Some(program), Some(patient)) = (view.program, &view.patient) else {
+        return Ok(());
+    };
+    let event = AccessEvent::FormRead {
+        form: view.id.clone(),
+        program,
+        patient_key: patient.key(program),
+        what: what.to_owned(),
+        origin: origin.map(|o| o.chars().take(64).collect()),
+    };
+    let stream = StreamId::new(FORM_READS, &view.id)?;
+    let metadata = Metadata::new(actor.account.clone(), actor.role, Some(actor.program));
+    let event = eventstore::NewEvent::from_domain(&event, metadata)
+        .map_err(|e| CommandError::Store(StoreError::InvalidEvent(e)))?;
+    store
+        .append(&stream, eventstore::ExpectedVersion::Any, vec![event], None)
+        .await?;
+    Ok(())
+}
+
+/// The patient key of form `id` (for the auditor's "who read this patient"); not itself a
+/// read of the patient's data.
+pub async fn patient_key(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+) -> Result<String, CommandError<FormError>> {
+    let view = view_form(store, actor, id, None, None).await?;
+    match (view.program, &view.patient) {
+        (Some(program), Some(patient)) => Ok(patient.key(program)),
+        _ => Err(CommandError::Rejected(FormError::NotFound)),
+    }
+}
+
+/// The operator links an old institution code to its successor (医療機関コードの変更); the
+/// successor must be registered first.
+pub async fn link_successor(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    old: InstitutionCode,
+    successor: InstitutionCode,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<domain::institution::InstitutionError>> {
+    if actor.role != Role::Operator {
+        return Err(CommandError::Rejected(
+            domain::institution::InstitutionError::Forbidden,
+        ));
+    }
+    let (next, _) = crate::load::<Institution>(store, successor.as_str()).await?;
+    if next.code.is_none() {
+        return Err(CommandError::Rejected(
+            domain::institution::InstitutionError::NotRegistered,
+        ));
+    }
+    let key = scoped_key(actor, key)?;
+    let metadata = Metadata::new(actor.account.clone(), actor.role, None);
+    let command = domain::institution::InstitutionCommand::Succeed { successor };
+    execute::<Institution>(store, old.as_str(), &command, metadata, None, key.as_ref()).await
+}
+
+async fn view_form(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
     id: &str,

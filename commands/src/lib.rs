@@ -2,7 +2,10 @@
 //! command of every aggregate goes through [`execute`], so the rules of the store (atomic
 //! append, optimistic concurrency, idempotency) hold for all of them in one place.
 
+pub mod accounts;
+pub mod credentials;
 pub mod forms;
+pub mod tabular;
 
 use std::borrow::Borrow;
 use std::sync::Arc;

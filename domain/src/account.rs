@@ -293,6 +293,8 @@ fn may_create(actor: &Actor, new: &NewAccount) -> Result<(), AccountError> {
     }
     let ok = match (actor.role, new.role) {
         (Role::Operator, Role::MunicipalityAdmin | Role::Operator | Role::Auditor) => true,
+        // `nanbyo accounts bootstrap-operator`: the first operator of a program.
+        (Role::System, Role::Operator) => true,
         (Role::MunicipalityAdmin, Role::MunicipalityStaff) => {
             actor.jurisdiction.is_some() && actor.jurisdiction == new.jurisdiction
         }
@@ -428,8 +430,13 @@ impl Aggregate for Account {
     fn decide(&self, command: &AccountCommand) -> Result<Vec<AccountEvent>, AccountError> {
         let actor = &command.actor;
         if actor.role == Role::System {
-            // The registry itself only records lockouts.
-            if !matches!(command.action, AccountAction::LockOut { .. }) {
+            // The registry itself only records lockouts and creates the first operator.
+            let allowed = match &command.action {
+                AccountAction::LockOut { .. } => true,
+                AccountAction::Create { account, .. } => account.role == Role::Operator,
+                _ => false,
+            };
+            if !allowed {
                 return Err(AccountError::Forbidden("this is done by a person"));
             }
         }

@@ -210,7 +210,7 @@ impl DomainEvent for FormEvent {
 }
 
 /// Which kind of designated doctor an account is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Designation {
     /// 難病指定医.

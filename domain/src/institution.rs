@@ -61,10 +61,17 @@ impl DomainEvent for InstitutionEvent {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum InstitutionCommand {
-    Register { code: InstitutionCode, name: String },
-    Rename { name: String },
+    Register {
+        code: InstitutionCode,
+        name: String,
+    },
+    Rename {
+        name: String,
+    },
     /// Link this (old) code to the code that replaces it; the successor must be registered.
-    Succeed { successor: InstitutionCode },
+    Succeed {
+        successor: InstitutionCode,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

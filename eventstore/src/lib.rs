@@ -28,11 +28,11 @@ use tokio::sync::watch;
 
 pub use connect::{open, Backend, OpenError, OpenOptions};
 pub use error::StoreError;
-pub use sql::SqlPool;
 pub use model::{
     AppendResult, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, RecordedEvent, StreamId,
     VerifyReport,
 };
+pub use sql::SqlPool;
 pub use subscription::Subscription;
 
 /// Most events one append may carry: a bulk import batches its rows below this. It must stay

@@ -8,7 +8,7 @@
 CREATE TABLE credentials (
     login_id        text    PRIMARY KEY,
     account_id      text    NOT NULL UNIQUE,
-    password_hash   text    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    password_hash   text    NOT NULL CHECK (password_hash LIKE '$argon2id$%' OR password_hash LIKE '$nanbyo-issued-sha256$%'),
     failed_attempts integer NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
     locked_until    bigint,
     updated_at      bigint  NOT NULL

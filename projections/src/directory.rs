@@ -38,12 +38,12 @@ impl Projection for Directory {
                 let (number, kind) = match &a.designation {
                     Some(d) => (
                         Some(d.number.clone()),
-                        Some(serde_json::to_value(d.kind).map_err(|e| {
-                            ProjectionError::Event {
+                        Some(
+                            serde_json::to_value(d.kind).map_err(|e| ProjectionError::Event {
                                 position: event.position,
                                 reason: e.to_string(),
-                            }
-                        })?),
+                            })?,
+                        ),
                     ),
                     None => (None, None),
                 };
@@ -62,7 +62,9 @@ impl Projection for Directory {
                     a.display_name.as_str(),
                     number,
                     kind,
-                    a.primary_institution.as_ref().map(|c| c.as_str().to_owned()),
+                    a.primary_institution
+                        .as_ref()
+                        .map(|c| c.as_str().to_owned()),
                     a.responsible_for.as_ref().map(|c| c.as_str().to_owned()),
                     a.jurisdiction.as_ref().map(|c| c.as_str().to_owned()),
                     at,

@@ -155,14 +155,28 @@ async fn run_once<P: Projection>(
             }
             // Applied on the locked connection: if it breaks, the batch fails with it and
             // another process may take over; nobody ever writes without holding the lock.
-            let result = follow(store, projection, shutdown, progress, &mut Writer::Postgres(&mut conn)).await;
+            let result = follow(
+                store,
+                projection,
+                shutdown,
+                progress,
+                &mut Writer::Postgres(&mut conn),
+            )
+            .await;
             // Detach rather than return the connection with the session lock still held.
             let _ = conn.detach().close().await;
             result
         }
         SqlPool::Sqlite { writer, .. } => {
             // One process owns an SQLite file; its single writer connection serialises us.
-            follow(store, projection, shutdown, progress, &mut Writer::Sqlite(writer.clone())).await
+            follow(
+                store,
+                projection,
+                shutdown,
+                progress,
+                &mut Writer::Sqlite(writer.clone()),
+            )
+            .await
         }
     }
 }

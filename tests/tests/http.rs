@@ -102,31 +102,34 @@ async fn every_documented_route_is_served() {
     assert_eq!(doc["openapi"], "3.1.0");
 }
 
-/// Without `--dev-actor-header` the development header is ignored: every API call is 401.
+/// Without a valid bearer token every API call is 401, with nothing to tell a missing token
+/// from a forged one; the old development header opens nothing.
 #[tokio::test]
-async fn the_dev_actor_header_is_refused_unless_enabled() {
-    use std::future::IntoFuture;
-    let (store, _) = nanbyo_tests::fresh_store(Db::Sqlite).await;
-    let app = api::startup::Application::bind(
-        &api::config::ServeArgs {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            skip_migrations: false,
-            dev_actor_header: false,
-        },
-        store,
-    )
-    .await
-    .expect("bind");
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+async fn without_a_valid_token_every_api_call_is_401() {
+    let (base, _) = spawn(Db::Sqlite).await;
     let operator = serde_json::json!({"account": "op", "role": "operator", "program": "nanbyo",
         "institutions": [], "jurisdiction": null, "designation": null});
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/masters/institutions"))
-        .header("x-nanbyo-dev-actor", operator.to_string())
-        .json(&serde_json::json!({"code": "0110113719", "name": "x"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status(), 401);
+    let client = reqwest::Client::new();
+    let body = serde_json::json!({"code": "0110113719", "name": "x"});
+    let url = format!("{base}/api/masters/institutions");
+    let attempts = [
+        client.post(&url).json(&body),
+        client
+            .post(&url)
+            .header("x-nanbyo-dev-actor", operator.to_string())
+            .json(&body),
+        client.post(&url).bearer_auth("0".repeat(64)).json(&body),
+        client.post(&url).bearer_auth("not-a-token").json(&body),
+        client
+            .post(&url)
+            .header("authorization", "Basic b3A6b3A=")
+            .json(&body),
+    ];
+    let mut bodies = vec![];
+    for attempt in attempts {
+        let r = attempt.send().await.expect("request");
+        assert_eq!(r.status(), 401);
+        bodies.push(r.text().await.expect("body"));
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
 }

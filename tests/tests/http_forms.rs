@@ -4,37 +4,15 @@
 
 mod support;
 
+use api::provision::{Provisioner, Who};
+use domain::Role;
 use nanbyo_tests::Db;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
-use support::spawn;
+use support::spawn_with_store;
 
 const HOSPITAL: &str = "0110113719";
 const OTHER_HOSPITAL: &str = "1310112345";
-
-fn actor(role: &str, institutions: &[&str], jurisdiction: Option<&str>) -> String {
-    json!({
-        "account": format!("{role}-1"),
-        "role": role,
-        "program": "nanbyo",
-        "institutions": institutions,
-        "jurisdiction": jurisdiction,
-        "designation": if role == "designated_doctor" { json!("nanbyo") } else { Value::Null },
-    })
-    .to_string()
-}
-
-fn doctor() -> String {
-    actor("designated_doctor", &[HOSPITAL], None)
-}
-
-fn clerk() -> String {
-    actor("clerk", &[HOSPITAL], None)
-}
-
-fn municipality() -> String {
-    actor("municipality_staff", &[], Some("010006"))
-}
 
 fn new_form() -> Value {
     json!({
@@ -63,14 +41,42 @@ struct Api {
     client: Client,
     /// The database behind the service, for checking what was (not) stored.
     url: String,
+    /// Real accounts, created through the commands and logged in.
+    accounts: Provisioner,
 }
 
 impl Api {
+    /// A logged-in account of `role` (nanbyo) at `institutions[0]` or of `jurisdiction`;
+    /// the same account on later calls.
+    async fn actor(&self, role: &str, institutions: &[&str], jurisdiction: Option<&str>) -> String {
+        let role: Role = serde_json::from_value(json!(role)).expect("role");
+        let mut who = Who::new(role);
+        if let Some(i) = institutions.first() {
+            who = who.at(i);
+        }
+        if let Some(j) = jurisdiction {
+            who = who.of(j);
+        }
+        self.accounts.token(&who).await.expect("account")
+    }
+
+    async fn doctor(&self) -> String {
+        self.actor("designated_doctor", &[HOSPITAL], None).await
+    }
+
+    async fn clerk(&self) -> String {
+        self.actor("clerk", &[HOSPITAL], None).await
+    }
+
+    async fn municipality(&self) -> String {
+        self.actor("municipality_staff", &[], Some("010006")).await
+    }
+
     async fn post(&self, path: &str, who: &str, body: Value, headers: &[(&str, &str)]) -> Response {
         let mut req = self
             .client
             .post(format!("{}{path}", self.base))
-            .header("x-nanbyo-dev-actor", who)
+            .bearer_auth(who)
             .json(&body);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -81,7 +87,7 @@ impl Api {
     async fn get(&self, path: &str, who: &str) -> Response {
         self.client
             .get(format!("{}{path}", self.base))
-            .header("x-nanbyo-dev-actor", who)
+            .bearer_auth(who)
             .send()
             .await
             .expect("request")
@@ -90,13 +96,14 @@ impl Api {
 
 /// The operator registers the test institutions: forms can only name registered ones.
 async fn api_for(db: Db) -> Api {
-    let (base, url) = spawn(db).await;
+    let (base, url, store) = spawn_with_store(db).await;
     let api = Api {
         base,
         client: Client::new(),
         url,
+        accounts: Provisioner::new(store),
     };
-    let operator = actor("operator", &[], None);
+    let operator = api.actor("operator", &[], None).await;
     for (code, name) in [(HOSPITAL, "札幌中央病院"), (OTHER_HOSPITAL, "東京病院")] {
         let r = api
             .post(
@@ -123,7 +130,7 @@ async fn flow(db: Db) {
     let (status, created) = json_of(
         api.post(
             "/api/forms",
-            &doctor(),
+            &api.doctor().await,
             new_form(),
             &[("idempotency-key", "create-1")],
         )
@@ -134,7 +141,7 @@ async fn flow(db: Db) {
     let id = created["id"].as_str().expect("id").to_owned();
     assert_eq!(created["version"], 2, "drafted + judged");
     let (_, j) = json_of(
-        api.get(&format!("/api/forms/{id}/judgment"), &doctor())
+        api.get(&format!("/api/forms/{id}/judgment"), &api.doctor().await)
             .await,
     )
     .await;
@@ -144,7 +151,7 @@ async fn flow(db: Db) {
     let (status, again) = json_of(
         api.post(
             "/api/forms",
-            &doctor(),
+            &api.doctor().await,
             new_form(),
             &[("idempotency-key", "create-1")],
         )
@@ -163,7 +170,7 @@ async fn flow(db: Db) {
     let (status, reused) = json_of(
         api.post(
             "/api/forms",
-            &doctor(),
+            &api.doctor().await,
             different,
             &[("idempotency-key", "create-1")],
         )
@@ -182,7 +189,7 @@ async fn flow(db: Db) {
     let (status, edited) = json_of(
         api.post(
             &format!("/api/forms/{id}/items"),
-            &clerk(),
+            &api.clerk().await,
             json!({"items": {"sev.hoehn_yahr": "2"}}),
             &[("if-match", "\"2\"")],
         )
@@ -192,7 +199,7 @@ async fn flow(db: Db) {
     assert_eq!(status, StatusCode::OK, "{edited}");
     assert_eq!(edited["version"], 4, "edit + new judgment");
     let (_, j) = json_of(
-        api.get(&format!("/api/forms/{id}/judgment"), &doctor())
+        api.get(&format!("/api/forms/{id}/judgment"), &api.doctor().await)
             .await,
     )
     .await;
@@ -202,7 +209,7 @@ async fn flow(db: Db) {
     let (status, stale) = json_of(
         api.post(
             &format!("/api/forms/{id}/items"),
-            &doctor(),
+            &api.doctor().await,
             json!({"items": {"sev.hoehn_yahr": "4"}}),
             &[("if-match", "2")],
         )
@@ -222,7 +229,7 @@ async fn flow(db: Db) {
     let (status, bad) = json_of(
         api.post(
             &format!("/api/forms/{id}/items"),
-            &doctor(),
+            &api.doctor().await,
             json!({"items": {"sev.hoehn_yahr": "7", "basic.onset_ym": "2019-13"}}),
             &[],
         )
@@ -239,7 +246,7 @@ async fn flow(db: Db) {
 
     // The municipality does not see the doctor's draft.
     assert_eq!(
-        api.get(&format!("/api/forms/{id}"), &municipality())
+        api.get(&format!("/api/forms/{id}"), &api.municipality().await)
             .await
             .status(),
         StatusCode::NOT_FOUND
@@ -247,13 +254,20 @@ async fn flow(db: Db) {
 
     // Scope: a clerk cannot submit; a doctor elsewhere does not see the form.
     let (status, forbidden) = json_of(
-        api.post(&format!("/api/forms/{id}/submit"), &clerk(), json!({}), &[])
-            .await,
+        api.post(
+            &format!("/api/forms/{id}/submit"),
+            &api.clerk().await,
+            json!({}),
+            &[],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(forbidden["details"]["permission"].as_str().is_some());
-    let elsewhere = actor("designated_doctor", &[OTHER_HOSPITAL], None);
+    let elsewhere = api
+        .actor("designated_doctor", &[OTHER_HOSPITAL], None)
+        .await;
     assert_eq!(
         api.get(&format!("/api/forms/{id}"), &elsewhere)
             .await
@@ -275,7 +289,7 @@ async fn flow(db: Db) {
     let (status, _) = json_of(
         api.post(
             &format!("/api/forms/{id}/submit"),
-            &doctor(),
+            &api.doctor().await,
             json!({}),
             &[],
         )
@@ -284,7 +298,11 @@ async fn flow(db: Db) {
     .await;
     assert_eq!(status, StatusCode::OK);
     // The doctor prints the form with its access key; the municipality enters that key.
-    let (_, submitted) = json_of(api.get(&format!("/api/forms/{id}"), &doctor()).await).await;
+    let (_, submitted) = json_of(
+        api.get(&format!("/api/forms/{id}"), &api.doctor().await)
+            .await,
+    )
+    .await;
     let key = submitted["access_key"]
         .as_str()
         .expect("an access key at submission")
@@ -293,7 +311,7 @@ async fn flow(db: Db) {
     let (status, wrong) = json_of(
         api.post(
             &format!("/api/forms/{id}/receive"),
-            &municipality(),
+            &api.municipality().await,
             json!({"access_key": "ABCDEFGHJKLM"}),
             &[],
         )
@@ -310,7 +328,7 @@ async fn flow(db: Db) {
     let (status, _) = json_of(
         api.post(
             &format!("/api/forms/{id}/receive"),
-            &municipality(),
+            &api.municipality().await,
             json!({"access_key": key}),
             &[],
         )
@@ -321,7 +339,7 @@ async fn flow(db: Db) {
     let (status, reviewed) = json_of(
         api.post(
             &format!("/api/forms/{id}/review"),
-            &municipality(),
+            &api.municipality().await,
             json!({"result": {"result": "certified", "from": "2024-05-01", "to": "2025-04-30"}}),
             &[],
         )
@@ -334,7 +352,7 @@ async fn flow(db: Db) {
     let (status, _) = json_of(
         api.post(
             &format!("/api/forms/{id}/administrative"),
-            &municipality(),
+            &api.municipality().await,
             json!({"fields": {"recipient_number": "1234566", "mild_high_cost": true}}),
             &[],
         )
@@ -342,11 +360,19 @@ async fn flow(db: Db) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, seen_by_doctor) = json_of(api.get(&format!("/api/forms/{id}"), &doctor()).await).await;
+    let (_, seen_by_doctor) = json_of(
+        api.get(&format!("/api/forms/{id}"), &api.doctor().await)
+            .await,
+    )
+    .await;
     assert_eq!(seen_by_doctor["administrative"], json!({}));
 
     // The form now, and as it was at version 2 (before the clerk's edit).
-    let (_, now) = json_of(api.get(&format!("/api/forms/{id}"), &municipality()).await).await;
+    let (_, now) = json_of(
+        api.get(&format!("/api/forms/{id}"), &api.municipality().await)
+            .await,
+    )
+    .await;
     assert_eq!(
         (
             now["status"].as_str(),
@@ -357,7 +383,7 @@ async fn flow(db: Db) {
     assert_eq!(now["patient"]["name_kana"], "ヤマダ タロウ");
     assert_eq!(now["administrative"]["mild_high_cost"], true);
     let (_, then) = json_of(
-        api.get(&format!("/api/forms/{id}?version=2"), &doctor())
+        api.get(&format!("/api/forms/{id}?version=2"), &api.doctor().await)
             .await,
     )
     .await;
@@ -368,7 +394,7 @@ async fn flow(db: Db) {
         ),
         (Some("draft"), Some("3"))
     );
-    let auditor = actor("auditor", &[], None);
+    let auditor = api.actor("auditor", &[], None).await;
     assert_eq!(
         api.get(&format!("/api/forms/{id}"), &auditor)
             .await
@@ -403,7 +429,11 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
 
     let mut wrong_code = new_form();
     wrong_code["institution"] = json!("0110113718");
-    let (status, body) = json_of(api.post("/api/forms", &doctor(), wrong_code, &[]).await).await;
+    let (status, body) = json_of(
+        api.post("/api/forms", &api.doctor().await, wrong_code, &[])
+            .await,
+    )
+    .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
@@ -418,7 +448,7 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
     let mut wrong_recipient = new_form();
     wrong_recipient["patient"]["recipient_number"] = json!("1234567");
     let (status, body) = json_of(
-        api.post("/api/forms", &doctor(), wrong_recipient, &[])
+        api.post("/api/forms", &api.doctor().await, wrong_recipient, &[])
             .await,
     )
     .await;
@@ -430,13 +460,8 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
     let mut unregistered = new_form();
     unregistered["institution"] = json!("0110113800");
     let (status, body) = json_of(
-        api.post(
-            "/api/forms",
-            &actor("designated_doctor", &["0110113800"], None),
-            unregistered,
-            &[],
-        )
-        .await,
+        api.post("/api/forms", &api.doctor().await, unregistered, &[])
+            .await,
     )
     .await;
     assert_eq!(
@@ -450,7 +475,11 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
 
     let mut unknown = new_form();
     unknown["disease"] = json!("9999");
-    let (status, body) = json_of(api.post("/api/forms", &doctor(), unknown, &[]).await).await;
+    let (status, body) = json_of(
+        api.post("/api/forms", &api.doctor().await, unknown, &[])
+            .await,
+    )
+    .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_disease"))
@@ -460,7 +489,7 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
         let r = api
             .client
             .post(format!("{}/api/forms", api.base))
-            .header("x-nanbyo-dev-actor", doctor())
+            .bearer_auth(api.doctor().await)
             .header("content-type", "application/json")
             .body(garbage)
             .send()
@@ -468,9 +497,11 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
             .expect("request");
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{garbage:?}");
     }
-    let r = api.get("/api/forms/not-a-form", &doctor()).await;
+    let r = api.get("/api/forms/not-a-form", &api.doctor().await).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = api.get("/api/forms/x?as_of=yesterday", &doctor()).await;
+    let r = api
+        .get("/api/forms/x?as_of=yesterday", &api.doctor().await)
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -478,7 +509,7 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
 async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
     let api = api_for(Db::Sqlite).await;
     let (_, listed) = json_of(
-        api.get("/api/masters/diseases?program=nanbyo", &doctor())
+        api.get("/api/masters/diseases?program=nanbyo", &api.doctor().await)
             .await,
     )
     .await;
@@ -497,11 +528,11 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
     .expect("json");
     disease["code"] = json!("9006");
     disease["name_ja"] = json!("試験用疾病");
-    let operator = actor("operator", &[], None);
+    let operator = api.actor("operator", &[], None).await;
     let (status, body) = json_of(
         api.post(
             "/api/masters/versions",
-            &doctor(),
+            &api.doctor().await,
             json!({"version": "2024-10", "diseases": [disease.clone()]}),
             &[],
         )
@@ -553,12 +584,17 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
 
     let mut form = new_form();
     form["disease"] = json!("9006");
-    let (status, created) = json_of(api.post("/api/forms", &doctor(), form, &[]).await).await;
+    let (status, created) =
+        json_of(api.post("/api/forms", &api.doctor().await, form, &[]).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     // The new version carried only one disease: the others stay in force as last published.
-    let (status, created) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
+    let (status, created) = json_of(
+        api.post("/api/forms", &api.doctor().await, new_form(), &[])
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (_, listed) = json_of(api.get("/api/masters/diseases", &doctor()).await).await;
+    let (_, listed) = json_of(api.get("/api/masters/diseases", &api.doctor().await).await).await;
     let codes: Vec<&str> = listed["diseases"]
         .as_array()
         .expect("list")
@@ -573,7 +609,11 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
 #[tokio::test]
 async fn a_renewal_carries_over_the_previous_form() {
     let api = api_for(Db::Sqlite).await;
-    let (_, first) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
+    let (_, first) = json_of(
+        api.post("/api/forms", &api.doctor().await, new_form(), &[])
+            .await,
+    )
+    .await;
     let first_id = first["id"].as_str().expect("id").to_owned();
 
     let renewal = json!({
@@ -583,13 +623,17 @@ async fn a_renewal_carries_over_the_previous_form() {
         "items": {"sev.hoehn_yahr": "4"}
     });
     let (status, created) = json_of(
-        api.post("/api/forms", &doctor(), renewal.clone(), &[])
+        api.post("/api/forms", &api.doctor().await, renewal.clone(), &[])
             .await,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().expect("id");
-    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &doctor()).await).await;
+    let (_, form) = json_of(
+        api.get(&format!("/api/forms/{id}"), &api.doctor().await)
+            .await,
+    )
+    .await;
     assert_eq!(form["carried_over"]["from_form"], first_id.as_str());
     assert_eq!(form["items"]["dx.parkinsonism"], true, "carried over");
     assert_eq!(form["items"]["sev.hoehn_yahr"], "4", "the new value wins");
@@ -598,7 +642,7 @@ async fn a_renewal_carries_over_the_previous_form() {
         "the patient comes along"
     );
     let (_, j) = json_of(
-        api.get(&format!("/api/forms/{id}/judgment"), &doctor())
+        api.get(&format!("/api/forms/{id}/judgment"), &api.doctor().await)
             .await,
     )
     .await;
@@ -607,7 +651,11 @@ async fn a_renewal_carries_over_the_previous_form() {
     // Another disease, or a form the doctor cannot see, cannot be carried over.
     let mut other = renewal.clone();
     other["disease"] = json!("2");
-    let (status, body) = json_of(api.post("/api/forms", &doctor(), other, &[]).await).await;
+    let (status, body) = json_of(
+        api.post("/api/forms", &api.doctor().await, other, &[])
+            .await,
+    )
+    .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (
@@ -618,7 +666,11 @@ async fn a_renewal_carries_over_the_previous_form() {
     let mut someone_else = renewal.clone();
     someone_else["patient"] = new_form()["patient"].clone();
     someone_else["patient"]["name_kana"] = json!("サトウ ハナコ");
-    let (status, body) = json_of(api.post("/api/forms", &doctor(), someone_else, &[]).await).await;
+    let (status, body) = json_of(
+        api.post("/api/forms", &api.doctor().await, someone_else, &[])
+            .await,
+    )
+    .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (
@@ -626,7 +678,9 @@ async fn a_renewal_carries_over_the_previous_form() {
             Some("carry_over_mismatch")
         )
     );
-    let elsewhere = actor("designated_doctor", &[OTHER_HOSPITAL], None);
+    let elsewhere = api
+        .actor("designated_doctor", &[OTHER_HOSPITAL], None)
+        .await;
     let mut theirs = renewal;
     theirs["institution"] = json!(OTHER_HOSPITAL);
     let (status, _) = json_of(api.post("/api/forms", &elsewhere, theirs, &[]).await).await;
@@ -639,15 +693,20 @@ async fn only_the_operator_registers_institutions() {
     let api = api_for(Db::Sqlite).await;
     let body = json!({"code": "0110113800", "name": "小樽病院"});
     let (status, refused) = json_of(
-        api.post("/api/masters/institutions", &doctor(), body.clone(), &[])
-            .await,
+        api.post(
+            "/api/masters/institutions",
+            &api.doctor().await,
+            body.clone(),
+            &[],
+        )
+        .await,
     )
     .await;
     assert_eq!(
         (status, refused["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("forbidden"))
     );
-    let operator = actor("operator", &[], None);
+    let operator = api.actor("operator", &[], None).await;
     let (status, _) = json_of(
         api.post("/api/masters/institutions", &operator, body.clone(), &[])
             .await,
@@ -693,7 +752,7 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     ))
     .expect("json");
     old["form_version"] = json!("2015-01-01");
-    let operator = actor("operator", &[], None);
+    let operator = api.actor("operator", &[], None).await;
     let (status, body) = json_of(
         api.post(
             "/api/masters/versions",
@@ -714,7 +773,7 @@ async fn a_municipality_registers_an_old_version_paper_form() {
 
     // Only the municipality registers paper forms.
     let (status, _) = json_of(
-        api.post("/api/forms/paper", &doctor(), paper.clone(), &[])
+        api.post("/api/forms/paper", &api.doctor().await, paper.clone(), &[])
             .await,
     )
     .await;
@@ -734,7 +793,7 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     let mut current = paper.clone();
     current["form_version"] = json!("2024-04-01");
     let (status, body) = json_of(
-        api.post("/api/forms/paper", &municipality(), current, &[])
+        api.post("/api/forms/paper", &api.municipality().await, current, &[])
             .await,
     )
     .await;
@@ -745,13 +804,22 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     assert_eq!(scans().await, 0);
 
     let (status, created) = json_of(
-        api.post("/api/forms/paper", &municipality(), paper.clone(), &[])
-            .await,
+        api.post(
+            "/api/forms/paper",
+            &api.municipality().await,
+            paper.clone(),
+            &[],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().expect("id").to_owned();
-    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &municipality()).await).await;
+    let (_, form) = json_of(
+        api.get(&format!("/api/forms/{id}"), &api.municipality().await)
+            .await,
+    )
+    .await;
     assert_eq!(form["status"], "received");
     assert_eq!(form["form_version"], "2015-01-01");
     assert_eq!(form["judged_with"]["form_version"], "2015-01-01");
@@ -763,28 +831,36 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     assert_eq!(digest.len(), 64);
 
     let r = api
-        .get(&format!("/api/forms/{id}/scan"), &municipality())
+        .get(&format!("/api/forms/{id}/scan"), &api.municipality().await)
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert_eq!(r.bytes().await.expect("bytes").as_ref(), pdf);
 
     let r = api
-        .get(&format!("/api/forms/{id}/scan"), &municipality())
+        .get(&format!("/api/forms/{id}/scan"), &api.municipality().await)
         .await;
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["content-disposition"], "attachment");
     assert_eq!(r.headers()["cache-control"], "no-store");
     // The same scan again is stored once: a second form names the same digest.
     let (_, second) = json_of(
-        api.post("/api/forms/paper", &municipality(), paper.clone(), &[])
-            .await,
+        api.post(
+            "/api/forms/paper",
+            &api.municipality().await,
+            paper.clone(),
+            &[],
+        )
+        .await,
     )
     .await;
     let second_id = second["id"].as_str().expect("id");
     let (_, form) = json_of(
-        api.get(&format!("/api/forms/{second_id}"), &municipality())
-            .await,
+        api.get(
+            &format!("/api/forms/{second_id}"),
+            &api.municipality().await,
+        )
+        .await,
     )
     .await;
     assert_eq!(form["paper"]["sha256"].as_str(), Some(digest.as_str()));
@@ -795,7 +871,7 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     fake["scan"]["content_base64"] =
         json!(base64::engine::general_purpose::STANDARD.encode(b"MZ not a pdf"));
     let (status, body) = json_of(
-        api.post("/api/forms/paper", &municipality(), fake, &[])
+        api.post("/api/forms/paper", &api.municipality().await, fake, &[])
             .await,
     )
     .await;
@@ -806,7 +882,7 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     let mut garbage = paper;
     garbage["scan"]["content_base64"] = json!("***");
     let (status, body) = json_of(
-        api.post("/api/forms/paper", &municipality(), garbage, &[])
+        api.post("/api/forms/paper", &api.municipality().await, garbage, &[])
             .await,
     )
     .await;
@@ -815,10 +891,14 @@ async fn a_municipality_registers_an_old_version_paper_form() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_scan"))
     );
     // A form without a scan has none to read.
-    let (_, online) = json_of(api.post("/api/forms", &doctor(), new_form(), &[]).await).await;
+    let (_, online) = json_of(
+        api.post("/api/forms", &api.doctor().await, new_form(), &[])
+            .await,
+    )
+    .await;
     let online_id = online["id"].as_str().expect("id");
     assert_eq!(
-        api.get(&format!("/api/forms/{online_id}/scan"), &doctor())
+        api.get(&format!("/api/forms/{online_id}/scan"), &api.doctor().await)
             .await
             .status(),
         StatusCode::NOT_FOUND
@@ -835,7 +915,7 @@ async fn a_large_scan_is_accepted() {
     ))
     .expect("json");
     old["form_version"] = json!("2015-01-01");
-    let operator = actor("operator", &[], None);
+    let operator = api.actor("operator", &[], None).await;
     api.post(
         "/api/masters/versions",
         &operator,
@@ -852,7 +932,7 @@ async fn a_large_scan_is_accepted() {
     let (status, created) = json_of(
         api.post(
             "/api/forms/paper",
-            &municipality(),
+            &api.municipality().await,
             paper,
             &[("idempotency-key", "scan-1")],
         )

@@ -164,14 +164,6 @@ fn judgment(n: usize) {
     );
 }
 
-fn doctor_header() -> String {
-    json!({
-        "account": "doctor-bench", "role": "designated_doctor", "program": "nanbyo",
-        "institutions": ["0110113719"], "jurisdiction": null, "designation": "nanbyo"
-    })
-    .to_string()
-}
-
 fn new_form(items: &BTreeMap<String, Value>) -> Value {
     json!({
         "disease": "6", "application": "new", "purpose": "subsidy",
@@ -199,25 +191,28 @@ async fn http_flow(url: &str, args: &BenchFormsArgs) -> Result<()> {
         &ServeArgs {
             listen: "127.0.0.1:0".parse().context("address")?,
             skip_migrations: false,
-            dev_actor_header: true,
+            no_projections: false,
         },
         store.clone(),
     )
     .await?;
     let base_url = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+    // Real logins: the operator registers the institution, a doctor of it fills forms.
+    let accounts = crate::provision::Provisioner::new(store.clone());
+    let operator = accounts
+        .token(&crate::provision::Who::new(Role::Operator))
+        .await?;
     reqwest::Client::new()
         .post(format!("{base_url}/api/masters/institutions"))
-        .header(
-            "x-nanbyo-dev-actor",
-            json!({"account": "operator-bench", "role": "operator", "program": "nanbyo",
-                   "institutions": [], "jurisdiction": null, "designation": null})
-            .to_string(),
-        )
+        .bearer_auth(&operator)
         .json(&json!({"code": "0110113719", "name": "ベンチマーク病院"}))
         .send()
         .await?
         .error_for_status()?;
+    let who = accounts
+        .token(&crate::provision::Who::new(Role::DesignatedDoctor).at("0110113719"))
+        .await?;
     let items = shipped()
         .into_iter()
         .find(|d| d.code == "6")
@@ -264,14 +259,13 @@ async fn http_flow(url: &str, args: &BenchFormsArgs) -> Result<()> {
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..clients {
-            let (base_url, items) = (base_url.clone(), items.clone());
+            let (base_url, items, who) = (base_url.clone(), items.clone(), who.clone());
             tasks.push(tokio::spawn(async move {
                 let client = reqwest::Client::new();
-                let who = doctor_header();
                 for _ in 0..per_client {
                     let created: Value = client
                         .post(format!("{base_url}/api/forms"))
-                        .header("x-nanbyo-dev-actor", &who)
+                        .bearer_auth(&who)
                         .json(&new_form(&items))
                         .send()
                         .await?
@@ -282,7 +276,7 @@ async fn http_flow(url: &str, args: &BenchFormsArgs) -> Result<()> {
                     for stage in ["2", "3", "4"] {
                         client
                             .post(format!("{base_url}/api/forms/{id}/items"))
-                            .header("x-nanbyo-dev-actor", &who)
+                            .bearer_auth(&who)
                             .json(&json!({"items": {"sev.hoehn_yahr": stage}}))
                             .send()
                             .await?
@@ -290,7 +284,7 @@ async fn http_flow(url: &str, args: &BenchFormsArgs) -> Result<()> {
                     }
                     client
                         .post(format!("{base_url}/api/forms/{id}/submit"))
-                        .header("x-nanbyo-dev-actor", &who)
+                        .bearer_auth(&who)
                         .send()
                         .await?
                         .error_for_status()?;

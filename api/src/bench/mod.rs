@@ -2,6 +2,7 @@
 //! same run on the same database, with their ratio; every figure is the median of several
 //! rounds, because the machines are shared and noisy.
 
+pub mod accounts;
 pub mod forms;
 pub mod store;
 
