@@ -683,36 +683,6 @@ async fn diseases(
     Ok(Json(json!({ "version": version, "diseases": list })))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::openapi;
-
-    /// The examples in the OpenAPI document are requests the handlers accept.
-    #[test]
-    fn documented_examples_parse_into_the_handler_bodies() {
-        let bytes = |v: Value| Bytes::from(serde_json::to_vec(&v).expect("json"));
-        let create: CreateForm = body(&bytes(openapi::example_create_form())).expect("create");
-        assert_eq!(create.disease, "6");
-        let items: ItemsBody = body(&bytes(openapi::example_items())).expect("items");
-        assert_eq!(items.items.len(), 2);
-        let review: ReviewBody = body(&bytes(openapi::example_review())).expect("review");
-        assert!(matches!(review.result, ReviewResult::Certified { .. }));
-        let doc = openapi::document();
-        let example = |path: &str| {
-            doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["example"]
-                .clone()
-        };
-        body::<CreateForm>(&bytes(example("/api/forms"))).expect("documented create example");
-        body::<ReceiveBody>(&bytes(example("/api/forms/{id}/receive"))).expect("receive example");
-        body::<WithdrawBody>(&bytes(example("/api/forms/{id}/withdraw")))
-            .expect("withdraw example");
-        body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
-        body::<InstitutionBody>(&bytes(example("/api/masters/institutions")))
-            .expect("institution example");
-    }
-}
-
 /// An institution-master command's failure as an API error.
 pub(crate) fn institution_error(e: CommandError<InstitutionError>) -> ApiError {
     match e {
@@ -742,5 +712,35 @@ pub(crate) fn institution_error(e: CommandError<InstitutionError>) -> ApiError {
             "システム内部でエラーが発生しました。",
             "An internal error occurred.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openapi;
+
+    /// The examples in the OpenAPI document are requests the handlers accept.
+    #[test]
+    fn documented_examples_parse_into_the_handler_bodies() {
+        let bytes = |v: Value| Bytes::from(serde_json::to_vec(&v).expect("json"));
+        let create: CreateForm = body(&bytes(openapi::example_create_form())).expect("create");
+        assert_eq!(create.disease, "6");
+        let items: ItemsBody = body(&bytes(openapi::example_items())).expect("items");
+        assert_eq!(items.items.len(), 2);
+        let review: ReviewBody = body(&bytes(openapi::example_review())).expect("review");
+        assert!(matches!(review.result, ReviewResult::Certified { .. }));
+        let doc = openapi::document();
+        let example = |path: &str| {
+            doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["example"]
+                .clone()
+        };
+        body::<CreateForm>(&bytes(example("/api/forms"))).expect("documented create example");
+        body::<ReceiveBody>(&bytes(example("/api/forms/{id}/receive"))).expect("receive example");
+        body::<WithdrawBody>(&bytes(example("/api/forms/{id}/withdraw")))
+            .expect("withdraw example");
+        body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
+        body::<InstitutionBody>(&bytes(example("/api/masters/institutions")))
+            .expect("institution example");
     }
 }

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The `nanbyo` binary's library: configuration, telemetry, the HTTP application, the CLI
 //! subcommands and the benchmarks. `main.rs` only wires these together.
 

@@ -24,6 +24,25 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/masters/versions"),
     ("get", "/api/masters/diseases"),
     ("post", "/api/masters/institutions"),
+    ("post", "/api/masters/institutions/{code}/successor"),
+    ("post", "/api/login"),
+    ("post", "/api/logout"),
+    ("get", "/api/me"),
+    ("post", "/api/me/password"),
+    ("post", "/api/accounts"),
+    ("get", "/api/accounts"),
+    ("post", "/api/accounts/user-file"),
+    ("get", "/api/accounts/{id}"),
+    ("post", "/api/accounts/{id}/suspend"),
+    ("post", "/api/accounts/{id}/reactivate"),
+    ("post", "/api/accounts/{id}/password-reset"),
+    ("post", "/api/affiliations"),
+    ("get", "/api/affiliations"),
+    ("post", "/api/affiliations/{account}/{institution}/approve"),
+    ("post", "/api/affiliations/{account}/{institution}/reject"),
+    ("post", "/api/affiliations/{account}/{institution}/revoke"),
+    ("post", "/api/institutions/{code}/switch"),
+    ("get", "/api/audit/reads"),
 ];
 
 /// Request examples, also parsed by the tests into the handler's body types.
@@ -66,13 +85,12 @@ fn command(summary: &str, body: Option<(Value, Value)>, extra: &[(&str, &str)]) 
     let mut op = json!({
         "summary": summary,
         "parameters": [
-            {"$ref": "#/components/parameters/DevActor"},
             {"$ref": "#/components/parameters/IdempotencyKey"},
             {"$ref": "#/components/parameters/IfMatch"}
         ],
         "responses": {
             "200": {"description": "Done", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}},
-            "401": error_response("No (or an invalid) actor"),
+            "401": error_response("`unauthenticated`: no valid bearer token"),
             "403": error_response("The actor may not do this (`forbidden`, details.permission)"),
             "404": error_response("No such form within the actor's scope"),
             "409": error_response("`version_conflict` (details.current_version) or `wrong_status`"),
@@ -106,9 +124,9 @@ pub fn document() -> Value {
             "description": "Forms (臨個票・医療意見書), machine judgment (機械判定) and masters. Errors are {code, message:{ja,en}, details?}."
         },
         "paths": {
-            "/healthz": {"get": {"summary": "The process is up", "responses": {"200": {"description": "ok"}}}},
-            "/readyz": {"get": {"summary": "The database answers", "responses": {"200": {"description": "ready"}, "503": error_response("database_unavailable")}}},
-            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    "/healthz": {"get": {"security": [], "summary": "The process is up", "responses": {"200": {"description": "ok"}}}},
+            "/readyz": {"get": {"security": [], "summary": "The database answers", "responses": {"200": {"description": "ready"}, "503": error_response("database_unavailable")}}},
+            "/openapi.json": {"get": {"security": [], "summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/api/forms": {"post": command(
                 "Create a draft form (doctor or clerk); judged at once. With carry_over_from, starts from the patient's previous form (前回値踏襲).",
                 Some((json!({"$ref": "#/components/schemas/CreateForm"}), example_create_form())),
@@ -120,19 +138,19 @@ pub fn document() -> Value {
                 &[("201", "Registered: {id, version, position, duplicate}")])},
             "/api/forms/{id}/scan": {"get": {
                 "summary": "The scan of a paper form (scoped readers)",
-                "parameters": [id.clone(), {"$ref": "#/components/parameters/DevActor"}],
+                "parameters": [id.clone()],
                 "responses": {"200": {"description": "The file, with its media type"}, "404": error_response("form_not_found")}
             }},
             "/api/forms/{id}": {"get": {
                 "summary": "The form now, as of a time (as_of, RFC 3339) or as of a version",
-                "parameters": [id.clone(), {"$ref": "#/components/parameters/DevActor"},
+                "parameters": [id.clone(),
                     {"name": "as_of", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                     {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
                 "responses": {"200": {"description": "The form"}, "400": error_response("invalid_query"), "404": error_response("form_not_found")}
             }},
             "/api/forms/{id}/judgment": {"get": {
                 "summary": "The latest 一次判定: meets, does_not_meet or undeterminable (with the missing items)",
-                "parameters": [id.clone(), {"$ref": "#/components/parameters/DevActor"}],
+                "parameters": [id.clone()],
                 "responses": {"200": {"description": "The judgment"}, "404": error_response("form_not_found")}
             }},
             "/api/forms/{id}/items": {"post": with_id(command(
@@ -171,17 +189,75 @@ pub fn document() -> Value {
                 Some((json!({"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{10}$"}, "name": {"type": "string"}}}),
                       json!({"code": "0110113719", "name": "札幌中央病院"}))),
                 &[("201", "Registered")])},
+            "/api/masters/institutions/{code}/successor": {"post": with_path(command(
+                "Link an old institution code to its registered successor (operator, 医療機関コードの変更)",
+                Some((json!({"type": "object", "required": ["successor"], "properties": {"successor": {"type": "string", "pattern": "^[0-9]{10}$"}}}), json!({"successor": "0110113727"}))),
+                &[]), "code")},
+            "/api/login": {"post": {
+                "summary": "Log in with login ID and password; returns a bearer token (8 hours). 5 failures in a row lock the account for 15 minutes. A scheduled institution-code switch takes effect here.",
+                "security": [],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["login_id", "password"], "properties": {"login_id": {"type": "string"}, "password": {"type": "string"}}}, "example": {"login_id": "N7K2M9QX4T3P", "password": "…"}}}},
+                "responses": {"200": {"description": "{token, expires_at, account_id, must_change_password, switched}"},
+                    "401": error_response("invalid_credentials (no hint which part was wrong)"),
+                    "403": error_response("account_suspended"), "423": error_response("account_locked (details.locked_until)")}
+            }},
+            "/api/logout": {"post": {"summary": "End this token's session", "responses": {"204": {"description": "Logged out"}, "401": error_response("unauthenticated")}}},
+            "/api/me": {"get": {"summary": "The logged-in account: role, program, institutions (primary + approved secondary), designation in force, pending switch", "responses": {"200": {"description": "The account"}, "401": error_response("unauthenticated")}}},
+            "/api/me/password": {"post": command(
+                "Change one's own password (12–128 characters, three of lower/upper/digits/symbols, not containing the login ID); stored as argon2id",
+                Some((json!({"type": "object", "required": ["current_password", "new_password"], "properties": {"current_password": {"type": "string"}, "new_password": {"type": "string"}}}), json!({"current_password": "…", "new_password": "…"}))),
+                &[])},
+            "/api/accounts": {
+                "post": command(
+                    "Create an account: operator → municipality_admin, operator, auditor; municipality_admin → municipality_staff of its jurisdiction, designated_doctor / responsible_person of institutions in its prefecture; responsible person → clerk of its institution. Always in the caller's program. The initial password is in this response only.",
+                    Some((json!({"type": "object", "required": ["role", "display_name"], "properties": {"role": {"type": "string"}, "display_name": {"type": "string"}, "designation": {"type": "object"}, "primary_institution": {"type": "string"}, "responsible_for": {"type": "string"}, "jurisdiction": {"type": "string"}}}),
+                          json!({"role": "municipality_staff", "display_name": "道庁 花子", "jurisdiction": "010006"}))),
+                    &[("201", "{account_id, login_id, initial_password}")]),
+                "get": {"summary": "Accounts the caller manages (keyset paging with after=)", "parameters": [
+                    {"name": "role", "in": "query", "schema": {"type": "string"}},
+                    {"name": "institution", "in": "query", "schema": {"type": "string"}},
+                    {"name": "after", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}],
+                    "responses": {"200": {"description": "{accounts, next_after}"}, "403": error_response("forbidden")}}
+            },
+            "/api/accounts/user-file": {"post": {
+                "summary": "医療機関ユーザデータファイル (municipality admin): .xlsx or .csv (UTF-8 with or without BOM, Shift_JIS), raw body or multipart. Per-row results; rows of the other program are errors; re-uploading creates nothing twice. ?download=notification answers with the ID・PW発行通知書 as CSV. See docs/user-data-file.md.",
+                "parameters": [{"name": "download", "in": "query", "schema": {"const": "notification"}}],
+                "responses": {"200": {"description": "{format, rows, created, already_registered, errors, results[], notification[]}"},
+                    "403": error_response("forbidden"), "422": error_response("not_a_table, undetectable_encoding, wrong_headers (details.file.columns) …")}
+            }},
+            "/api/accounts/{id}": {"get": {"summary": "An account (itself, its manager, an auditor or operator of its program)", "parameters": [id.clone()],
+                "responses": {"200": {"description": "The account"}, "404": error_response("account_not_found")}}},
+            "/api/accounts/{id}/suspend": {"post": with_id(command("Suspend (who manages the account), with a reason; its sessions end", Some((json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}), json!({"reason": "退職"}))), &[]), &id)},
+            "/api/accounts/{id}/reactivate": {"post": with_id(command("Reactivate, with a reason", Some((json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}), json!({"reason": "復職"}))), &[]), &id)},
+            "/api/accounts/{id}/password-reset": {"post": with_id(command("Issue a new initial password (who manages the account); shown once", None, &[("200", "{account_id, login_id, initial_password}")]), &id)},
+            "/api/affiliations": {
+                "post": command("Apply for a secondary institution (兼務先登録申請; designated doctors)",
+                    Some((json!({"type": "object", "required": ["institution"], "properties": {"institution": {"type": "string"}}}), json!({"institution": "0110113727"}))),
+                    &[("201", "Applied")]),
+                "get": {"summary": "Affiliation requests: a doctor's own, or those to the responsible person's institution", "parameters": [{"name": "status", "in": "query", "schema": {"enum": ["pending", "approved", "rejected", "revoked"]}}],
+                    "responses": {"200": {"description": "{affiliations}"}, "403": error_response("forbidden")}}
+            },
+            "/api/affiliations/{account}/{institution}/approve": {"post": with_path(with_path(command("Approve (the institution's responsible person)", None, &[]), "institution"), "account")},
+            "/api/affiliations/{account}/{institution}/reject": {"post": with_path(with_path(command("Reject, with a reason (the institution's responsible person)", Some((json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}), json!({"reason": "在籍の確認ができない"}))), &[]), "institution"), "account")},
+            "/api/affiliations/{account}/{institution}/revoke": {"post": with_path(with_path(command("Revoke an approved affiliation, with a reason (the doctor or the responsible person)", Some((json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}), json!({"reason": "兼務終了"}))), &[]), "institution"), "account")},
+            "/api/institutions/{code}/switch": {"post": with_path(command(
+                "医療機関一括更新 (municipality users of the institution's prefecture): every designated doctor whose primary institution is this old code and every non-doctor responsible person of it switch to the successor at their next login; running it again changes nothing more",
+                None, &[("200", "{institution, accounts: [{account_id, login_id, role, result: scheduled|already}]}")]), "code")},
+            "/api/audit/reads": {"get": {"summary": "Who read the forms of the patient of ?form= (auditors): account, role, time, origin",
+                "parameters": [{"name": "form", "in": "query", "required": true, "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "{reads}"}, "403": error_response("forbidden")}}},
             "/api/masters/diseases": {"get": {
                 "summary": "The diseases of the latest master version",
                 "parameters": [{"name": "program", "in": "query", "schema": {"enum": ["nanbyo", "shoman"]}}],
                 "responses": {"200": {"description": "{version, diseases}"}, "400": error_response("invalid_query")}
             }}
         },
+        "security": [{"bearer": []}],
         "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                "description": "The token from POST /api/login; 401 `unauthenticated` when missing, expired, revoked or forged. Until the issued password is changed only /api/me, /api/me/password and /api/logout answer (403 `password_change_required`)."}},
             "parameters": {
-                "DevActor": {"name": "X-Nanbyo-Dev-Actor", "in": "header", "required": true,
-                    "description": "Development only (server flag --dev-actor-header) until logins exist: {account, role, program, institutions, jurisdiction, designation}",
-                    "schema": {"type": "string"}},
                 "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200},
                     "description": "A retry with the same key returns the first result and writes nothing"},
                 "IfMatch": {"name": "If-Match", "in": "header", "schema": {"type": "string"},
@@ -222,6 +298,13 @@ pub fn document() -> Value {
             }
         }
     })
+}
+
+fn with_path(op: Value, name: &str) -> Value {
+    with_id(
+        op,
+        &json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+    )
 }
 
 fn with_id(mut op: Value, id: &Value) -> Value {
