@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/me", get(me))
         .route("/api/me/password", post(change_password))
         .route("/api/accounts", post(create).get(list))
-        .route("/api/accounts/user-file", post(user_file))
+        .route(
+            "/api/accounts/user-file",
+            post(user_file).layer(axum::extract::DefaultBodyLimit::max(USER_FILE_LIMIT)),
+        )
         .route("/api/accounts/{id}", get(show))
         .route("/api/accounts/{id}/suspend", post(suspend))
         .route("/api/accounts/{id}/reactivate", post(reactivate))
@@ -73,6 +76,12 @@ pub fn accounts_error(e: AccountsError) -> ApiError {
             StatusCode::UNPROCESSABLE_ENTITY,
             code,
             "入力内容に誤りがあります。",
+            message,
+        ),
+        AccountsError::Unavailable { code, message } => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code,
+            "一時的に処理できません。しばらくしてから再度お試しください。",
             message,
         ),
         AccountsError::File(f) => ApiError::new(
@@ -527,7 +536,21 @@ async fn upload(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let bad = |e: String| {
+    let bad = |status: StatusCode, e: String| {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(
+                status,
+                "file_too_large",
+                format!(
+                    "ファイルが大きすぎます（上限 {} MiB）。分割してアップロードしてください。",
+                    USER_FILE_LIMIT >> 20
+                ),
+                format!(
+                    "The file is larger than {} MiB; split it and upload the parts.",
+                    USER_FILE_LIMIT >> 20
+                ),
+            );
+        }
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_upload",
@@ -538,19 +561,29 @@ async fn upload(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
     if multipart {
         let mut form = Multipart::from_request(request, state)
             .await
-            .map_err(|e| bad(e.body_text()))?;
-        while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+            .map_err(|e| bad(e.status(), e.body_text()))?;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| bad(e.status(), e.body_text()))?
+        {
             if field.file_name().is_some() || field.name() == Some("file") {
-                return field.bytes().await.map_err(|e| bad(e.body_text()));
+                return field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(e.status(), e.body_text()));
             }
         }
-        Err(bad("no file part".into()))
+        Err(bad(StatusCode::UNPROCESSABLE_ENTITY, "no file part".into()))
     } else {
         Bytes::from_request(request, state)
             .await
-            .map_err(|e| bad(e.body_text()))
+            .map_err(|e| bad(e.status(), e.body_text()))
     }
 }
+
+/// The largest user data file accepted (a file of 100,000 rows is about 8 MiB).
+const USER_FILE_LIMIT: usize = 16 * 1024 * 1024;
 
 async fn user_file(
     State(state): State<AppState>,
@@ -859,14 +892,30 @@ async fn reads(
     let key = commands::forms::patient_key(&state.store, &actor, &q.form)
         .await
         .map_err(crate::forms::form_error)?;
-    let last = state.store.last_position().await.map_err(ApiError::from)?;
-    let _ = projections::wait_for(
+    // The list includes every read committed before this request, or the request fails: an
+    // audit answer that silently leaves out recent reads would mislead.
+    let head = projections::committed_head(&state.store)
+        .await
+        .map_err(ApiError::from)?;
+    let reached = projections::wait_for(
         &state.store.sql(),
         projections::reads::NAME,
-        last,
+        head,
         std::time::Duration::from_secs(5),
     )
-    .await;
+    .await
+    .map_err(|e| {
+        tracing::warn!(error = %e, "the read-audit view cannot be read");
+        ApiError::database_unavailable()
+    })?;
+    if !reached {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "audit_view_behind",
+            "閲覧記録の集計が追いついていません。しばらくしてから再度お試しください。",
+            "The read-audit view is catching up; try again shortly.",
+        ));
+    }
     let rows = projections::reads::of_patient(
         &state.store.sql(),
         actor.program.as_str(),

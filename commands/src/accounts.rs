@@ -14,6 +14,7 @@ use domain::form::{Actor, Designation};
 use domain::institution::Institution;
 use domain::{Aggregate, InstitutionCode, Program, Role};
 use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError};
+use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::credentials;
@@ -30,6 +31,9 @@ pub enum AccountsError {
     /// A request that is wrong in itself (unknown institution, weak password …).
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// A view the operation needs is behind or unreadable: try again (nothing was changed).
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     /// The file is not a user data file (format, encoding, headers).
     #[error("{0}")]
     File(FileError),
@@ -624,17 +628,34 @@ pub async fn change_password(
 /// How long a query waits for the directory to include a write made just before.
 const DIRECTORY_WAIT: Duration = Duration::from_secs(5);
 
-/// Waits until the account directory has applied everything committed so far.
-pub async fn directory_caught_up(store: &Arc<dyn EventStore>) -> Result<bool, AccountsError> {
-    let last = store.last_position().await?;
-    projections::wait_for(
+/// Waits until the account directory has applied everything committed so far; fails with
+/// [`AccountsError::Unavailable`] when it does not get there in time (a listing or a decision
+/// on a stale directory would silently miss accounts).
+pub async fn directory_caught_up(store: &Arc<dyn EventStore>) -> Result<(), AccountsError> {
+    let head = projections::committed_head(store).await?;
+    let reached = projections::wait_for(
         &store.sql(),
         projections::directory::NAME,
-        last,
+        head,
         DIRECTORY_WAIT,
     )
     .await
-    .map_err(|e| invalid("directory_unavailable", e.to_string()))
+    .map_err(|e| {
+        tracing::warn!(error = %e, "the account directory cannot be read");
+        unavailable("directory_unavailable")
+    })?;
+    if reached {
+        Ok(())
+    } else {
+        Err(unavailable("directory_behind"))
+    }
+}
+
+fn unavailable(code: &'static str) -> AccountsError {
+    AccountsError::Unavailable {
+        code,
+        message: "the account directory is catching up; try again shortly".into(),
+    }
 }
 
 /// One account affected by an institution-code switch.
@@ -682,12 +703,7 @@ pub async fn switch_institution(
             "the master names no new code for this institution yet",
         ));
     };
-    if !directory_caught_up(store).await? {
-        return Err(invalid(
-            "directory_behind",
-            "the account directory is catching up; try again shortly",
-        ));
-    }
+    directory_caught_up(store).await?;
     let sql = store.sql();
     let program = actor.program.as_str().to_owned();
     let mut targets = projections::directory::list(
@@ -715,7 +731,30 @@ pub async fn switch_institution(
         .await?,
     );
     // Accounts already switched have the new code in the directory: list them as well so a
-    // second run reports the same accounts.
+    // second run reports the same accounts. Only those that came from `old` (their stream
+    // says so): others registered at the new code are not this switch's business. An account
+    // the directory moved between the two readings is listed once.
+    let mut listed: HashSet<String> = targets.iter().map(|t| t.account_id.clone()).collect();
+    for (role, by_primary) in [("designated_doctor", true), ("responsible_person", false)] {
+        let moved = projections::directory::list(
+            &sql,
+            &projections::directory::AccountFilter {
+                program: actor.program.as_str().to_owned(),
+                role: Some(role.into()),
+                primary_institution: by_primary.then(|| successor.to_string()),
+                responsible_for: (!by_primary).then(|| successor.to_string()),
+                limit: 100_000,
+                ..Default::default()
+            },
+        )
+        .await?;
+        for t in moved {
+            let (account, _) = load::<Account>(store, &t.account_id).await?;
+            if account.switched_from.contains(old) && listed.insert(t.account_id.clone()) {
+                targets.push(t);
+            }
+        }
+    }
     let mut switched = Vec::with_capacity(targets.len());
     for t in targets {
         let outcome = act(
@@ -1139,8 +1178,14 @@ pub async fn register_user_file(
         AccountsError::File(FileError {
             code: "wrong_headers",
             message: Message {
-                ja: "見出し行が医療機関ユーザデータファイルの様式と一致しません。".into(),
-                en: "The header row does not match the user data file layout.".into(),
+                ja: format!(
+                    "見出し行が医療機関ユーザデータファイルの様式と一致しません。{}",
+                    e.message_ja()
+                ),
+                en: format!(
+                    "The header row does not match the user data file layout. {}",
+                    e.message_en()
+                ),
             },
             columns: Some(serde_json::json!({
                 "missing": e.missing,
@@ -1149,15 +1194,14 @@ pub async fn register_user_file(
             })),
         })
     })?;
-    let sql = store.sql();
     // Responsible persons already known (so a second file does not name another one).
     directory_caught_up(store).await?;
     let mut results = Vec::with_capacity(table.len());
     let mut notification = vec![];
-    let mut institutions: HashMap<InstitutionCode, Result<(), CellError>> = HashMap::new();
-    let mut has_responsible: HashMap<InstitutionCode, bool> = HashMap::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut parsed = vec![];
+    // The rows of each institution, in file order.
+    let mut groups: Vec<(InstitutionCode, Vec<UserRow>)> = vec![];
+    let mut group_of: HashMap<InstitutionCode, usize> = HashMap::new();
     for record in table.records() {
         match parse_row(&table, &columns, record, actor.program) {
             Ok(row) => {
@@ -1173,113 +1217,41 @@ pub async fn register_user_file(
                     ));
                     continue;
                 }
-                parsed.push(row);
+                let g = *group_of.entry(row.institution.clone()).or_insert_with(|| {
+                    groups.push((row.institution.clone(), vec![]));
+                    groups.len() - 1
+                });
+                groups[g].1.push(row);
             }
             Err(errors) => results.push(error_row(record.row, errors)),
         }
     }
-    for row in parsed {
-        let check = match institutions.get(&row.institution) {
-            Some(c) => c.clone(),
-            None => {
-                let c = check_institution(store, actor, &row.institution).await?;
-                institutions.insert(row.institution.clone(), c.clone());
-                c
-            }
-        };
-        if let Err(e) = check {
-            results.push(error_row(row.row, vec![e]));
-            continue;
-        }
-        let responsible = match has_responsible.get(&row.institution) {
-            Some(has) => *has,
-            None => {
-                let existing = projections::directory::list(
-                    &sql,
-                    &projections::directory::AccountFilter {
-                        program: actor.program.as_str().into(),
-                        responsible_for: Some(row.institution.to_string()),
-                        limit: 1,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-                let has = !existing.is_empty();
-                has_responsible.insert(row.institution.clone(), has);
-                has
-            }
-        };
-        let becomes_responsible = !responsible;
-        let id = Account::doctor_id(actor.program, &row.designation.number);
-        let new = NewAccount {
-            login_id: credentials::new_login_id(actor.program),
-            role: Role::DesignatedDoctor,
-            program: actor.program,
-            display_name: row.name.clone(),
-            designation: Some(row.designation.clone()),
-            primary_institution: Some(row.institution.clone()),
-            responsible_for: becomes_responsible.then(|| row.institution.clone()),
-            jurisdiction: None,
-        };
-        match create(store, actor, id, new, Some("医療機関ユーザデータファイル")).await
-        {
-            Ok(Created::New(issued, _)) => {
-                if becomes_responsible {
-                    has_responsible.insert(row.institution.clone(), true);
-                }
-                notification.push(Notice {
-                    row: row.row,
-                    institution_code: row.institution.to_string(),
-                    doctor_number: row.designation.number.clone(),
-                    name: row.name.clone(),
-                    login_id: issued.login_id.clone(),
-                    initial_password: issued.initial_password,
-                });
-                results.push(RowResult {
-                    row: row.row,
-                    status: "created",
-                    account_id: Some(issued.account_id),
-                    login_id: Some(issued.login_id),
-                    responsible_person: becomes_responsible,
-                    errors: vec![],
-                });
-            }
-            Ok(Created::Existing {
-                account_id,
-                login_id,
-            }) => results.push(RowResult {
-                row: row.row,
-                status: "already_registered",
-                account_id: Some(account_id),
-                login_id: Some(login_id),
-                responsible_person: false,
-                errors: vec![],
-            }),
-            Err(AccountsError::Command(CommandError::Rejected(e))) => {
-                let (code, ja, en) = match e {
-                    AccountError::Forbidden(_) => (
-                        "forbidden",
-                        "この医療機関の指定医は登録できません。".to_string(),
-                        e.to_string(),
-                    ),
-                    _ => (
-                        "invalid_row",
-                        "この行は登録できません。".to_string(),
-                        e.to_string(),
-                    ),
-                };
-                results.push(error_row(
-                    row.row,
-                    vec![CellError {
-                        column: "row",
-                        code,
-                        message: Message { ja, en },
-                    }],
-                ));
-            }
-            Err(other) => return Err(other),
-        }
+    // First, per institution (institutions side by side): check the institution, and register
+    // its rows in file order until it has a responsible person, so that the first registered
+    // doctor of an institution without one becomes it. The rows left over are independent of
+    // each other and go in side by side.
+    let mut rest = vec![];
+    let mut outcomes = vec![];
+    let mut firsts = stream::iter(groups)
+        .map(|(institution, rows)| first_rows(store, actor, institution, rows))
+        .buffer_unordered(FILE_CONCURRENCY);
+    while let Some(group) = firsts.next().await {
+        let (done, left) = group?;
+        outcomes.extend(done);
+        rest.extend(left);
     }
+    drop(firsts);
+    let mut others = stream::iter(rest)
+        .map(|row| register_doctor(store, actor, row, false))
+        .buffer_unordered(FILE_CONCURRENCY);
+    while let Some(outcome) = others.next().await {
+        outcomes.push(outcome?);
+    }
+    for (result, notice) in outcomes {
+        results.push(result);
+        notification.extend(notice);
+    }
+    notification.sort_by_key(|n: &Notice| n.row);
     results.sort_by_key(|r| r.row);
     let count = |s: &str| results.iter().filter(|r| r.status == s).count();
     Ok(UserFileResult {
@@ -1291,6 +1263,120 @@ pub async fn register_user_file(
         results,
         notification,
     })
+}
+
+/// How many rows of a user data file are registered at the same time.
+const FILE_CONCURRENCY: usize = 16;
+
+type RowOutcome = (RowResult, Option<Notice>);
+
+/// Checks an institution and registers its rows in order until it has a responsible person;
+/// returns the outcomes and the rows left.
+async fn first_rows(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    institution: InstitutionCode,
+    rows: Vec<UserRow>,
+) -> Result<(Vec<RowOutcome>, Vec<UserRow>), AccountsError> {
+    if let Err(e) = check_institution(store, actor, &institution).await? {
+        let done = rows
+            .into_iter()
+            .map(|row| (error_row(row.row, vec![e.clone()]), None))
+            .collect();
+        return Ok((done, vec![]));
+    }
+    let existing = projections::directory::list(
+        &store.sql(),
+        &projections::directory::AccountFilter {
+            program: actor.program.as_str().into(),
+            responsible_for: Some(institution.to_string()),
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut settled = !existing.is_empty();
+    let mut done = vec![];
+    let mut rows = rows.into_iter();
+    while !settled {
+        let Some(row) = rows.next() else { break };
+        let outcome = register_doctor(store, actor, row, true).await?;
+        settled = outcome.0.responsible_person;
+        done.push(outcome);
+    }
+    Ok((done, rows.collect()))
+}
+
+/// Registers one row's doctor; a refusal is the row's error.
+async fn register_doctor(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    row: UserRow,
+    becomes_responsible: bool,
+) -> Result<RowOutcome, AccountsError> {
+    let id = Account::doctor_id(actor.program, &row.designation.number);
+    let new = NewAccount {
+        login_id: credentials::new_login_id(actor.program),
+        role: Role::DesignatedDoctor,
+        program: actor.program,
+        display_name: row.name.clone(),
+        designation: Some(row.designation.clone()),
+        primary_institution: Some(row.institution.clone()),
+        responsible_for: becomes_responsible.then(|| row.institution.clone()),
+        jurisdiction: None,
+    };
+    match create(store, actor, id, new, Some("医療機関ユーザデータファイル")).await {
+        Ok(Created::New(issued, _)) => Ok((
+            RowResult {
+                row: row.row,
+                status: "created",
+                account_id: Some(issued.account_id),
+                login_id: Some(issued.login_id.clone()),
+                responsible_person: becomes_responsible,
+                errors: vec![],
+            },
+            Some(Notice {
+                row: row.row,
+                institution_code: row.institution.to_string(),
+                doctor_number: row.designation.number,
+                name: row.name,
+                login_id: issued.login_id,
+                initial_password: issued.initial_password,
+            }),
+        )),
+        Ok(Created::Existing {
+            account_id,
+            login_id,
+        }) => Ok((
+            RowResult {
+                row: row.row,
+                status: "already_registered",
+                account_id: Some(account_id),
+                login_id: Some(login_id),
+                responsible_person: false,
+                errors: vec![],
+            },
+            None,
+        )),
+        Err(AccountsError::Command(CommandError::Rejected(e))) => {
+            let (code, ja) = match e {
+                AccountError::Forbidden(_) => {
+                    ("forbidden", "この医療機関の指定医は登録できません。")
+                }
+                _ => ("invalid_row", "この行は登録できません。"),
+            };
+            let error = CellError {
+                column: "row",
+                code,
+                message: Message {
+                    ja: ja.into(),
+                    en: e.to_string(),
+                },
+            };
+            Ok((error_row(row.row, vec![error]), None))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 fn error_row(row: usize, errors: Vec<CellError>) -> RowResult {

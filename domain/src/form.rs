@@ -522,9 +522,12 @@ impl Aggregate for ClinicalForm {
         let actor = &command.actor;
         let status = self.status;
         // Outside the actor's program, institution or jurisdiction a form does not exist for
-        // them: answering "forbidden" would tell that it does.
+        // them: answering "forbidden" would tell that it does. An auditor of the program reads
+        // every form of it, so it is told that it may not change one (403), not that none exists.
+        let audits = actor.role == Role::Auditor && self.program == Some(actor.program);
         if self.exists
             && !self.in_scope(actor)
+            && !audits
             && !matches!(command.action, FormAction::Draft { .. })
         {
             return Err(FormError::NotFound);

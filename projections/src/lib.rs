@@ -8,7 +8,9 @@ pub mod directory;
 pub mod reads;
 mod runner;
 
-pub use runner::{checkpoint, run, wait_for, Checkpoint, Projection, ProjectionError, Tx};
+pub use runner::{
+    checkpoint, committed_head, run, wait_for, Checkpoint, Projection, ProjectionError, Tx,
+};
 
 /// Runs an SQL statement (same text on both backends, `$1` placeholders) inside a projection's
 /// transaction and returns the number of rows it changed.

@@ -63,6 +63,15 @@ pub async fn checkpoint(sql: &SqlPool, name: &str) -> Result<u64, ProjectionErro
     Ok(row.map_or(0, |(p,)| p as u64))
 }
 
+/// The position a read-your-writes query waits for: everything committed so far. The store's
+/// `last_position` alone is the readers' horizon, which on PostgreSQL stays below every
+/// transaction still open on the server and so can lag a write this process committed a
+/// moment ago; the store's signal carries the positions it knows committed.
+pub async fn committed_head(store: &Arc<dyn EventStore>) -> Result<u64, eventstore::StoreError> {
+    let signalled = *store.signal().borrow();
+    Ok(store.last_position().await?.max(signalled))
+}
+
 /// Waits (bounded) until projection `name` has applied the event at `position`: a query after
 /// a command reads its own write. True when reached.
 pub async fn wait_for(
