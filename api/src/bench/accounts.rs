@@ -80,7 +80,13 @@ async fn bench(url: &str, args: &BenchAccountsArgs) -> Result<()> {
     )
     .await?;
     let base_url = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(
+        app.run_until_stopped(async {
+            let _ = stopped.await;
+        })
+        .into_future(),
+    );
     let accounts = Provisioner::new(store.clone());
     let operator = accounts.token(&Who::new(Role::Operator)).await?;
     let client = reqwest::Client::new();
@@ -201,6 +207,11 @@ async fn bench(url: &str, args: &BenchAccountsArgs) -> Result<()> {
         }
         raw_s.push(started.elapsed().as_secs_f64());
     }
+    // Stop the service (and its projections) before the scratch database is dropped.
+    let _ = stop.send(());
+    served.await??;
+    drop(accounts);
+    drop(store);
     let (ours, base) = (median(ours), median(base));
     println!(
         "accounts.login {ours:.1} logins/s baseline_argon2id_verify={base:.1} ratio={:.2}",
