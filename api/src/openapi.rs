@@ -248,6 +248,7 @@ pub fn document() -> Value {
                 "parameters": [{"name": "form", "in": "query", "required": true, "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "{reads}"}, "403": error_response("forbidden")}}},
             "/api/masters/diseases": {"get": {
+                "security": [],
                 "summary": "The diseases of the latest master version",
                 "parameters": [{"name": "program", "in": "query", "schema": {"enum": ["nanbyo", "shoman"]}}],
                 "responses": {"200": {"description": "{version, diseases}"}, "400": error_response("invalid_query")}

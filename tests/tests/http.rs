@@ -102,10 +102,10 @@ async fn every_documented_route_is_served() {
     assert_eq!(doc["openapi"], "3.1.0");
 }
 
-/// Without a valid bearer token every API call is 401, with nothing to tell a missing token
+/// Without a valid bearer token a command is 401, with nothing to tell a missing token
 /// from a forged one; the old development header opens nothing.
 #[tokio::test]
-async fn without_a_valid_token_every_api_call_is_401() {
+async fn without_a_valid_token_a_command_is_401_whatever_was_sent() {
     let (base, _) = spawn(Db::Sqlite).await;
     let operator = serde_json::json!({"account": "op", "role": "operator", "program": "nanbyo",
         "institutions": [], "jurisdiction": null, "designation": null});
