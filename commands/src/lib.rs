@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod credentials;
 pub mod forms;
+pub mod secrets;
 pub mod tabular;
 
 use std::borrow::Borrow;

@@ -14,6 +14,7 @@ pub mod judgment;
 pub mod master;
 pub mod municipality;
 pub mod program;
+pub mod pseudonym;
 
 pub use aggregate::Aggregate;
 pub use codes::{
