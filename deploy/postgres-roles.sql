@@ -12,4 +12,9 @@ GRANT SELECT, INSERT ON events, idempotency_keys, scans TO nanbyo;
 -- Secrets and read models (mutable by design, never history): credentials, sessions and the
 -- projections' tables and checkpoints.
 GRANT SELECT, INSERT, UPDATE, DELETE ON credentials, sessions, projection_checkpoints,
-    account_directory, account_affiliations, form_reads TO nanbyo;
+    account_directory, account_affiliations, form_reads, form_search, history, history_forms
+    TO nanbyo;
+-- Research extracts' read model (de-identified; the files themselves live outside the database).
+GRANT SELECT, INSERT, UPDATE, DELETE ON research_forms, research_items, research_linkage TO nanbyo;
+-- The 履歴照会・回答 linkage's inquiries (view and attempt counters; no personal data).
+GRANT SELECT, INSERT, UPDATE, DELETE ON linkage_inquiries TO nanbyo;

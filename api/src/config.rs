@@ -19,8 +19,61 @@ pub struct Cli {
     #[arg(long, env = "NANBYO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
     pub log_format: LogFormat,
 
+    /// Where research extracts (under research/) and, unless NANBYO_PSEUDONYM_KEY or
+    /// NANBYO_PSEUDONYM_KEY_FILE say otherwise, the pseudonym key (pseudonym.key) are kept.
+    /// Default: the SQLite database's directory, or ./nanbyo-data with PostgreSQL.
+    #[arg(long, env = "NANBYO_DATA_DIR", global = true)]
+    pub data_dir: Option<std::path::PathBuf>,
+
+    /// NATS: the relay to JetStream and the 履歴照会・回答 linkage (off without NATS_URL).
+    #[command(flatten)]
+    pub nats: NatsArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The relay and the linkage. With `NATS_URL` set, `serve` runs them too; `nanbyo relay`
+/// runs them alone.
+#[derive(Debug, Clone, Args)]
+pub struct NatsArgs {
+    /// nats://host:port of a NATS server with JetStream (several, comma-separated, for a
+    /// cluster).
+    #[arg(long, env = "NATS_URL", global = true, hide_env_values = true)]
+    pub nats_url: Option<String>,
+    /// The JetStream stream the relay creates or updates (subjects nanbyo.>).
+    #[arg(
+        long,
+        env = "NANBYO_NATS_STREAM",
+        default_value = "NANBYO_EVENTS",
+        global = true
+    )]
+    pub nats_stream: String,
+    /// Stream replicas: 1 for one server, 3 for a 3-node cluster.
+    #[arg(long, env = "NANBYO_NATS_REPLICAS", default_value_t = 1, global = true)]
+    pub nats_replicas: usize,
+    /// How long JetStream remembers event ids to drop a republished event, in seconds.
+    #[arg(
+        long,
+        env = "NANBYO_NATS_DUPLICATE_WINDOW",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub nats_duplicate_window: u64,
+    /// How long events stay in the stream, in seconds (0: forever).
+    #[arg(long, env = "NANBYO_NATS_MAX_AGE", default_value_t = 0, global = true)]
+    pub nats_max_age: u64,
+    /// Do not run the 履歴照会・回答 linkage (the relay still runs).
+    #[arg(long, env = "NANBYO_NO_LINKAGE", global = true)]
+    pub no_linkage: bool,
+    /// First retry of an unanswered linkage inquiry, in seconds (doubling, at most an hour).
+    #[arg(
+        long,
+        env = "NANBYO_LINKAGE_RETRY",
+        default_value_t = 30,
+        global = true
+    )]
+    pub linkage_retry: u64,
 }
 
 impl Cli {
@@ -28,6 +81,24 @@ impl Cli {
         self.database_url
             .clone()
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    /// `--data-dir`, or the directory of the SQLite database, or ./nanbyo-data.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        let url = self.database_url();
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                return dir.to_owned();
+            }
+        }
+        std::path::PathBuf::from("./nanbyo-data")
     }
 }
 
@@ -56,6 +127,17 @@ pub enum Command {
     Projections {
         #[command(subcommand)]
         what: ProjectionsCommand,
+    },
+    /// Research extracts (研究利用データの抽出).
+    Research {
+        #[command(subcommand)]
+        what: ResearchCommand,
+    },
+    /// Relay the store's events to NATS JetStream and run the 履歴照会・回答 linkage, alone
+    /// (`serve` does it too when NATS_URL is set); `relay status` shows where they are.
+    Relay {
+        #[command(subcommand)]
+        what: Option<RelayCommand>,
     },
     /// Measure against a baseline in the same run.
     Bench {
@@ -100,8 +182,63 @@ fn parse_program(s: &str) -> Result<domain::Program, String> {
 pub enum ProjectionsCommand {
     /// Follow the store and keep every projection up to date until stopped.
     Run,
-    /// Each projection's position and how far it is behind the store.
+    /// Each projection's position and how far it is behind the store (events and seconds),
+    /// and why it stopped if it did.
     Status,
+    /// Rebuild from position 0 into fresh tables and swap them in when caught up; reads keep
+    /// working meanwhile.
+    Rebuild {
+        /// The projection to rebuild (see `status` for the names).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Rebuild every projection, one after the other.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayCommand {
+    /// Run until stopped (the default).
+    Run,
+    /// The relay's position and backlog, and the unanswered linkage inquiries.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResearchCommand {
+    /// Write a de-identified extract (CSV and Parquet) into --out and record it as an event.
+    Extract(ResearchExtractArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResearchExtractArgs {
+    /// The operator account that asks (its login ID); the event names it.
+    #[arg(long, env = "NANBYO_OPERATOR")]
+    pub operator: String,
+    #[arg(long, value_parser = parse_program)]
+    pub program: domain::Program,
+    /// Why the data are extracted (研究目的).
+    #[arg(long)]
+    pub purpose: String,
+    /// The approval the extract is made under (承認番号).
+    #[arg(long)]
+    pub approval: String,
+    /// A disease code (repeat for several); none: every disease of the program.
+    #[arg(long = "disease")]
+    pub diseases: Vec<String>,
+    /// First form date, YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last form date, YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only forms certified (認定) by the municipality.
+    #[arg(long)]
+    pub certified_only: bool,
+    /// The directory the files are written into.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,6 +257,44 @@ pub enum BenchCommand {
     Forms(BenchFormsArgs),
     /// Logins per second and the registration of a user data file.
     Accounts(BenchAccountsArgs),
+    /// Full rebuild of the search and history views against reading the same events raw, and
+    /// search and history latency, on generated forms (PostgreSQL, with --database-url).
+    Projections(BenchProjectionsArgs),
+    /// Research extract rows/s to Parquet and CSV (PostgreSQL, with --database-url).
+    Research(BenchResearchArgs),
+    /// Events/s relayed to JetStream with acknowledgements against a plain publish loop, and
+    /// commit-to-publish latency at a steady command rate (NATS at --nats-url, default
+    /// nats://127.0.0.1:4222; PostgreSQL with --database-url, else SQLite).
+    Relay(BenchRelayArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchProjectionsArgs {
+    /// Forms generated (ten events each).
+    #[arg(long, default_value_t = 100_000)]
+    pub forms: usize,
+    /// Searches and histories timed.
+    #[arg(long, default_value_t = 500)]
+    pub queries: usize,
+    /// Rebuild rounds; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchRelayArgs {
+    /// Events appended before the throughput rounds.
+    #[arg(long, default_value_t = 40_000)]
+    pub events: usize,
+    /// Commands per second during the latency measurement.
+    #[arg(long, default_value_t = 1_000)]
+    pub rate: u64,
+    /// Seconds of the latency measurement.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Rounds of the throughput measurement; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -130,6 +305,16 @@ pub struct BenchAccountsArgs {
     /// Logins per round (split over 8 clients).
     #[arg(long, default_value_t = 200)]
     pub logins: usize,
+    /// Rounds; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchResearchArgs {
+    /// Generated forms (5 events each; 90 % consent to research use).
+    #[arg(long, default_value_t = 100_000)]
+    pub forms: usize,
     /// Rounds; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,

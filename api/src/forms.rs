@@ -31,7 +31,7 @@ use crate::http::AppState;
 
 pub fn routes() -> Router<AppState> {
     let routes = Router::new()
-        .route("/api/forms", post(create))
+        .route("/api/forms", post(create).get(crate::search::search))
         .route(
             "/api/forms/paper",
             // A 20 MiB scan is about 27 MiB in Base64.

@@ -17,18 +17,23 @@ use crate::error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn EventStore>,
     pub masters: Arc<commands::forms::MasterCache>,
+    /// The data directory of research extracts and the pseudonym key.
+    pub research: Arc<crate::research::ResearchFiles>,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route(
             "/openapi.json",
             get(|| async { Json(crate::openapi::document()) }),
         )
         .merge(crate::forms::routes())
         .merge(crate::accounts::routes())
+        .merge(crate::history::routes())
+        .merge(crate::research::routes())
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }
@@ -54,6 +59,51 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>
             Err(ApiError::database_unavailable())
         }
     }
+}
+
+/// Prometheus text exposition: each projection's lag (events and seconds) and whether it
+/// stopped. Nothing in it names a person.
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let all = crate::startup::projection_status(&state.store)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "projection status unavailable");
+            ApiError::database_unavailable()
+        })?;
+    let mut out = String::new();
+    let mut family = |name: &str, help: &str, value: &dyn Fn(&projections::Status) -> String| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for s in &all {
+            out.push_str(&format!(
+                "{name}{{projection=\"{}\"}} {}\n",
+                s.name,
+                value(s)
+            ));
+        }
+    };
+    family(
+        "nanbyo_projection_behind_events",
+        "Committed events the projection has not applied yet.",
+        &|s| s.behind.to_string(),
+    );
+    family(
+        "nanbyo_projection_lag_seconds",
+        "Age of the oldest event the projection has not applied yet.",
+        &|s| format!("{:.3}", s.lag_seconds),
+    );
+    family(
+        "nanbyo_projection_stopped",
+        "1 when the projection stopped at an event it cannot apply.",
+        &|s| u8::from(s.error.is_some()).to_string(),
+    );
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
 }
 
 /// One line per request with the route template, never the concrete path or query string:

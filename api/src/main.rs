@@ -3,7 +3,9 @@
 
 use std::process::ExitCode;
 
-use api::config::{AccountsCommand, BenchCommand, Cli, Command, ProjectionsCommand};
+use api::config::{
+    AccountsCommand, BenchCommand, Cli, Command, ProjectionsCommand, RelayCommand, ResearchCommand,
+};
 use api::startup;
 use clap::Parser;
 use eventstore::VerifyReport;
@@ -23,10 +25,15 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
     let url = cli.database_url();
+    let data_dir = cli.data_dir();
+    let nats = cli.nats.clone();
     match cli.command {
         Command::Serve(args) => {
             let store = startup::open_store(&url, !args.skip_migrations).await?;
-            let app = startup::Application::bind(&args, store).await?;
+            let app = startup::Application::bind(&args, store)
+                .await?
+                .with_data_dir(data_dir.clone())
+                .with_nats(api::nats::settings(&nats), data_dir);
             app.run_until_stopped(startup::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -88,12 +95,97 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             what: ProjectionsCommand::Status,
         } => {
             let store = startup::open_store(&url, false).await?;
-            for line in startup::projection_status(&store)
+            let all = startup::projection_status(&store)
+                .await
+                .map_err(|e| startup::StartupError::Command(e.to_string()))?;
+            let mut healthy = true;
+            for s in all {
+                print!(
+                    "{} position={} behind={} lag={:.1}s",
+                    s.name, s.position, s.behind, s.lag_seconds
+                );
+                match (&s.error, s.error_position) {
+                    (Some(e), Some(at)) => {
+                        healthy = false;
+                        println!(" STOPPED at={at}: {e}");
+                    }
+                    _ => println!(),
+                }
+            }
+            Ok(if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Projections {
+            what: ProjectionsCommand::Rebuild { name, all },
+        } => {
+            let store = startup::open_store(&url, false).await?;
+            let names: Vec<String> = if all {
+                projections::ALL.iter().map(|n| n.to_string()).collect()
+            } else {
+                name.into_iter().collect()
+            };
+            for name in names {
+                startup::rebuild_projection(&store, &name)
+                    .await
+                    .map_err(|e| startup::StartupError::Command(e.to_string()))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Relay {
+            what: None | Some(RelayCommand::Run),
+        } => {
+            let store = startup::open_store(&url, false).await?;
+            let settings = api::nats::settings(&nats).ok_or_else(|| {
+                startup::StartupError::Command("nanbyo relay needs NATS_URL (--nats-url)".into())
+            })?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let tasks = api::nats::start(&store, settings, &data_dir, stopped)
+                .map_err(|e| startup::StartupError::Command(e.to_string()))?;
+            startup::shutdown_signal().await;
+            stop.send_replace(true);
+            for t in tasks {
+                let _ = t.await;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Relay {
+            what: Some(RelayCommand::Status),
+        } => {
+            let store = startup::open_store(&url, false).await?;
+            for line in api::nats::status(&store)
                 .await
                 .map_err(|e| startup::StartupError::Command(e.to_string()))?
             {
                 println!("{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Relay(args),
+        } => {
+            api::bench::relay::run(&args, cli.database_url.as_deref(), &nats)
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Research {
+            what: ResearchCommand::Extract(args),
+        } => {
+            let store = startup::open_store(&url, false).await?;
+            api::research::run_cli(store, &args, &data_dir)
+                .await
+                .map_err(|e| startup::StartupError::Command(e.to_string()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Projections(args),
+        } => {
+            api::bench::projections::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -108,6 +200,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             what: BenchCommand::Store(args),
         } => {
             api::bench::store::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Research(args),
+        } => {
+            api::bench::research::run(&args, cli.database_url.as_deref())
                 .await
                 .map_err(startup::StartupError::Bench)?;
             Ok(ExitCode::SUCCESS)

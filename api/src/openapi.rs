@@ -8,12 +8,17 @@ use serde_json::{json, Value};
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
+    ("get", "/metrics"),
     ("get", "/openapi.json"),
     ("post", "/api/forms"),
+    ("get", "/api/forms"),
     ("post", "/api/forms/paper"),
     ("get", "/api/forms/{id}/scan"),
     ("get", "/api/forms/{id}"),
     ("get", "/api/forms/{id}/judgment"),
+    ("get", "/api/forms/{id}/history"),
+    ("get", "/api/forms/{id}/diff"),
+    ("get", "/api/history"),
     ("post", "/api/forms/{id}/items"),
     ("post", "/api/forms/{id}/submit"),
     ("post", "/api/forms/{id}/receive"),
@@ -43,6 +48,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/affiliations/{account}/{institution}/revoke"),
     ("post", "/api/institutions/{code}/switch"),
     ("get", "/api/audit/reads"),
+    ("post", "/api/research/extracts"),
+    ("get", "/api/research/extracts/{id}/{format}"),
 ];
 
 /// Request examples, also parsed by the tests into the handler's body types.
@@ -126,11 +133,34 @@ pub fn document() -> Value {
         "paths": {
     "/healthz": {"get": {"security": [], "summary": "The process is up", "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"security": [], "summary": "The database answers", "responses": {"200": {"description": "ready"}, "503": error_response("database_unavailable")}}},
+            "/metrics": {"get": {"security": [], "summary": "Prometheus metrics: projection lag and stops", "responses": {"200": {"description": "text exposition format"}, "503": error_response("database_unavailable")}}},
             "/openapi.json": {"get": {"security": [], "summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/api/forms": {"post": command(
                 "Create a draft form (doctor or clerk); judged at once. With carry_over_from, starts from the patient's previous form (前回値踏襲).",
                 Some((json!({"$ref": "#/components/schemas/CreateForm"}), example_create_form())),
-                &[("201", "Created: {id, version, position, duplicate}")])},
+                &[("201", "Created: {id, version, position, duplicate}")]),
+                "get": {
+                    "summary": "Search forms in the caller's scope (doctors and clerks: their institutions; municipality users: their jurisdiction, submitted forms; auditors: the program), keyset-paged",
+                    "parameters": [
+                        {"name": "disease", "in": "query", "schema": {"type": "string"}},
+                        {"name": "status", "in": "query", "schema": {"enum": ["draft", "submitted", "received", "decided", "withdrawn"]}},
+                        {"name": "institution", "in": "query", "schema": {"type": "string"}},
+                        {"name": "author", "in": "query", "schema": {"type": "string"}},
+                        {"name": "municipality", "in": "query", "schema": {"type": "string"}},
+                        {"name": "purpose", "in": "query", "schema": {"enum": ["subsidy", "registrant_certificate_only"]}},
+                        {"name": "outcome", "in": "query", "schema": {"enum": ["meets", "does_not_meet", "undeterminable"]}},
+                        {"name": "kana", "in": "query", "description": "prefix of the patient's kana (spaces ignored)", "schema": {"type": "string"}},
+                        {"name": "kana_contains", "in": "query", "schema": {"type": "string"}},
+                        {"name": "birth_date", "in": "query", "schema": {"type": "string", "format": "date"}},
+                        {"name": "updated_from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                        {"name": "updated_to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                        {"name": "sort", "in": "query", "schema": {"enum": ["updated_desc", "updated_asc", "kana_asc"]}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                        {"name": "page_token", "in": "query", "schema": {"type": "string"}},
+                        {"name": "after_position", "in": "query", "description": "wait (≤ 5 s) until the view includes this command's position", "schema": {"type": "integer"}}
+                    ],
+                    "responses": {"200": {"description": "{forms, next_page_token}"}, "400": error_response("invalid_query"), "403": error_response("forbidden"), "503": error_response("view_behind")}
+                }},
             "/api/forms/paper": {"post": command(
                 "Register an old-version paper form (municipality staff of the jurisdiction): the scan (PDF, PNG, JPEG or TIFF, ≤ 20 MiB, Base64) is stored by its SHA-256, the transcribed items are judged with the form version's own rules, and the form is received at once",
                 Some((json!({"allOf": [{"$ref": "#/components/schemas/CreateForm"}, {"type": "object", "required": ["scan"], "properties": {"scan": {"type": "object", "required": ["media_type", "content_base64"], "properties": {"media_type": {"enum": ["application/pdf", "image/png", "image/jpeg", "image/tiff"]}, "content_base64": {"type": "string"}}}}}]}),
@@ -152,6 +182,27 @@ pub fn document() -> Value {
                 "summary": "The latest 一次判定: meets, does_not_meet or undeterminable (with the missing items)",
                 "parameters": [id.clone()],
                 "responses": {"200": {"description": "The judgment"}, "404": error_response("form_not_found")}
+            }},
+            "/api/forms/{id}/history": {"get": {
+                "summary": "The form's history (履歴照会): every event and read, with actor, role, reason and item changes old → new with their labels (a recorded read)",
+                "parameters": [id.clone(), {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
+                "responses": {"200": {"description": "{entries} or CSV"}, "400": error_response("invalid_query"), "404": error_response("form_not_found"), "503": error_response("view_behind")}
+            }},
+            "/api/forms/{id}/diff": {"get": {
+                "summary": "What changed between two versions of the form (a recorded read)",
+                "parameters": [id.clone(),
+                    {"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "to", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {"200": {"description": "{id, from, to, changes}"}, "400": error_response("invalid_query"), "404": error_response("form_not_found"), "422": error_response("unknown_version")}
+            }},
+            "/api/history": {"get": {
+                "summary": "The history of a patient (patient_of_form), an account or an institution: auditors (an account also its own)",
+                "parameters": [
+                    {"name": "patient_of_form", "in": "query", "schema": {"type": "string"}},
+                    {"name": "account", "in": "query", "schema": {"type": "string"}},
+                    {"name": "institution", "in": "query", "schema": {"type": "string"}},
+                    {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
+                "responses": {"200": {"description": "{entries} or CSV"}, "400": error_response("invalid_query"), "403": error_response("forbidden"), "503": error_response("view_behind")}
             }},
             "/api/forms/{id}/items": {"post": with_id(command(
                 "Edit items (doctor or clerk; a clerk only drafts; after submission a reason is required)",
@@ -247,6 +298,27 @@ pub fn document() -> Value {
             "/api/audit/reads": {"get": {"summary": "Who read the forms of the patient of ?form= (auditors): account, role, time, origin",
                 "parameters": [{"name": "form", "in": "query", "required": true, "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "{reads}"}, "403": error_response("forbidden")}}},
+            "/api/research/extracts": {"post": {
+                "summary": "研究利用データの抽出 (the program's operator): a de-identified extract of the forms of patients who consented to research use — keyed pseudonym, linkage id when known, age at the form date, sex, prefecture, disease, form version and month, items without free text, judgment, review result; no name, kana, birth date, address, insurance or recipient number, access key. Written server-side as CSV (UTF-8) and Parquet, and recorded as a ResearchExtractRecorded event (who, purpose, approval, filter, rows, SHA-256 of each file). See docs/research-extract.md.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["purpose", "approval"], "additionalProperties": false, "properties": {
+                    "program": {"enum": ["nanbyo", "shoman"], "description": "default: the operator's program; another program is 403"},
+                    "purpose": {"type": "string", "maxLength": 500}, "approval": {"type": "string", "maxLength": 100},
+                    "diseases": {"type": "array", "maxItems": 100, "items": {"type": "string"}, "description": "none: every disease of the program"},
+                    "from": {"type": "string", "format": "date", "description": "first form date (inclusive, ≥ 2023-10-01)"},
+                    "to": {"type": "string", "format": "date", "description": "last form date (inclusive)"},
+                    "certified_only": {"type": "boolean", "default": false}}},
+                    "example": crate::research::example_create()}}},
+                "responses": {"201": {"description": "{id, rows, as_of_position, position, files: [{format, sha256, bytes, href}]}"},
+                    "401": error_response("unauthenticated"), "403": error_response("forbidden (details.permission)"),
+                    "422": error_response("invalid_body, purpose_required, approval_required, invalid_period, invalid_diseases, unknown_disease (details.disease)"),
+                    "503": error_response("research_view_behind, pseudonym_key_unavailable")}
+            }},
+            "/api/research/extracts/{id}/{format}": {"get": {
+                "summary": "Download one file of an extract (the program's operators); X-Content-SHA256 is the digest recorded in the event",
+                "parameters": [id.clone(), {"name": "format", "in": "path", "required": true, "schema": {"enum": ["csv", "parquet"]}}],
+                "responses": {"200": {"description": "text/csv; charset=utf-8 or application/vnd.apache.parquet"},
+                    "403": error_response("forbidden"), "404": error_response("extract_not_found")}
+            }},
             "/api/masters/diseases": {"get": {
                 "security": [],
                 "summary": "The diseases of the latest master version",

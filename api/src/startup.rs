@@ -46,6 +46,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     projections: bool,
+    nats: Option<(crate::nats::NatsSettings, std::path::PathBuf)>,
 }
 
 impl Application {
@@ -67,9 +68,34 @@ impl Application {
         }
         Ok(Application {
             listener,
-            state: AppState { store, masters },
+            state: AppState {
+                research: Arc::new(crate::research::ResearchFiles::new(
+                    crate::research::default_data_dir(store.as_ref()),
+                )),
+                store,
+                masters,
+            },
             projections: !args.no_projections,
+            nats: None,
         })
+    }
+
+    /// Also runs the relay to JetStream and the 履歴照会・回答 linkage (NATS_URL set), with the
+    /// pseudonym key from the environment or under `data_dir`.
+    pub fn with_nats(
+        mut self,
+        settings: Option<crate::nats::NatsSettings>,
+        data_dir: std::path::PathBuf,
+    ) -> Self {
+        self.nats = settings.map(|s| (s, data_dir));
+        self
+    }
+
+    /// Keeps research extracts (and, by default, the pseudonym key) under `dir` instead of
+    /// beside the SQLite database or in ./nanbyo-data.
+    pub fn with_data_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.state.research = Arc::new(crate::research::ResearchFiles::new(dir));
+        self
     }
 
     /// The address actually bound (useful with port 0).
@@ -86,11 +112,17 @@ impl Application {
         let addr = self.local_addr();
         tracing::info!(%addr, database = self.state.store.backend().as_str(), "serving");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let runners = if self.projections {
-            spawn_projections(&self.state.store, stopped)
+        let mut runners = if self.projections {
+            spawn_projections(&self.state.store, stopped.clone())
         } else {
             vec![]
         };
+        if let Some((settings, data_dir)) = self.nats {
+            runners.extend(
+                crate::nats::start(&self.state.store, settings, &data_dir, stopped)
+                    .map_err(|e| StartupError::Command(e.to_string()))?,
+            );
+        }
         let served = axum::serve(
             self.listener,
             router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -113,39 +145,67 @@ pub fn spawn_projections(
     store: &Arc<dyn EventStore>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![
-        tokio::spawn(projections::run(
-            store.clone(),
-            projections::directory::Directory,
-            stop.clone(),
-            None,
-        )),
-        tokio::spawn(projections::run(
-            store.clone(),
-            projections::reads::Reads,
-            stop,
-            None,
-        )),
-    ]
+    projections::ALL
+        .iter()
+        .filter_map(|name| {
+            projections::with_projection!(*name, |p| tokio::spawn(projections::run(
+                store.clone(),
+                p,
+                stop.clone(),
+                None
+            )))
+        })
+        .collect()
 }
 
-/// One line per projection: name, position, events behind the store (counted, since
-/// positions are sparse), and when it last moved.
-pub async fn projection_status(store: &Arc<dyn EventStore>) -> anyhow::Result<Vec<String>> {
-    let mut lines = vec![];
-    for name in [projections::directory::NAME, projections::reads::NAME] {
-        let position = projections::checkpoint(&store.sql(), name).await?;
-        let mut behind = 0usize;
-        let mut after = position;
-        loop {
-            let page = store.read_all(after, 10_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            behind += page.len();
-        }
-        lines.push(format!("{name} position={position} behind={behind}"));
+/// Every projection's status.
+pub async fn projection_status(
+    store: &Arc<dyn EventStore>,
+) -> Result<Vec<projections::Status>, projections::ProjectionError> {
+    let mut all = vec![];
+    for name in projections::ALL {
+        all.push(projections::status(store, name).await?);
     }
-    Ok(lines)
+    Ok(all)
+}
+
+/// Rebuilds one projection with a progress bar (events/s and ETA) on stderr.
+pub async fn rebuild_projection(
+    store: &Arc<dyn EventStore>,
+    name: &str,
+) -> Result<projections::Rebuilt, RebuildError> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>20} [{elapsed_precise}] {wide_bar} {pos}/{len} events {per_sec} ETA {eta}",
+        )
+        .expect("template"),
+    );
+    bar.set_message(name.to_owned());
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let result = projections::with_projection!(name, |p| projections::rebuild(store, &p, progress)
+        .await)
+    .ok_or_else(|| RebuildError::Unknown {
+        name: name.to_owned(),
+    })?;
+    bar.finish();
+    let done = result?;
+    eprintln!(
+        "{name}: rebuilt from {} events, now at position {}",
+        done.events, done.position
+    );
+    Ok(done)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("no projection is named {name:?}; the projections are: {known}", known = projections::ALL.join(", "))]
+    Unknown { name: String },
+    #[error(transparent)]
+    Failed(#[from] projections::ProjectionError),
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -542,6 +542,32 @@ pub async fn read_form(
     Ok(view)
 }
 
+/// As [`read_form`] (now, or at a version), recording the read as `what` (`history`, `diff` …):
+/// every way of looking at a patient's form is a recorded read.
+pub async fn read_form_as(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+    at_version: Option<u64>,
+    what: &str,
+    origin: Option<&str>,
+) -> Result<FormView, CommandError<FormError>> {
+    let view = view_form(store, actor, id, None, at_version).await?;
+    record_read(store, actor, &view, what, origin).await?;
+    Ok(view)
+}
+
+/// Form `id` at version `version`, for a caller who has already recorded this read (a diff
+/// reads two versions under one recorded read).
+pub async fn view_form_at(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+    version: u64,
+) -> Result<FormView, CommandError<FormError>> {
+    view_form(store, actor, id, None, Some(version)).await
+}
+
 /// Appends the read-audit event of `view` (stream `form_reads/<form id>`, so a read never
 /// moves the form's own version).
 async fn record_read(

@@ -121,6 +121,8 @@ impl EventCatalog {
         c.register::<crate::audit::AccessEvent>();
         c.register::<crate::form::FormEvent>();
         c.register::<crate::master::MasterEvent>();
+        c.register::<crate::research::ResearchEvent>();
+        c.register::<crate::patient::PatientEvent>();
         c
     }
 
@@ -157,6 +159,11 @@ impl EventCatalog {
             );
         }
         self
+    }
+
+    /// Every registered event type (in no particular order).
+    pub fn event_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.keys().copied()
     }
 
     pub fn kind(&self, event_type: &str) -> Option<&EventKind> {

@@ -13,8 +13,10 @@ pub mod institution;
 pub mod judgment;
 pub mod master;
 pub mod municipality;
+pub mod patient;
 pub mod program;
 pub mod pseudonym;
+pub mod research;
 
 pub use aggregate::Aggregate;
 pub use codes::{

@@ -61,10 +61,19 @@ mod tests {
         let a = PseudonymKey::from_bytes([7; 32]);
         let b = PseudonymKey::from_bytes([8; 32]);
         let p = a.pseudonym(Program::Nanbyo, "00112233445566778899aabbccddeeff");
-        assert_eq!(p, a.pseudonym(Program::Nanbyo, "00112233445566778899aabbccddeeff"));
+        assert_eq!(
+            p,
+            a.pseudonym(Program::Nanbyo, "00112233445566778899aabbccddeeff")
+        );
         assert_eq!(p.len(), 32);
-        assert_ne!(p, b.pseudonym(Program::Nanbyo, "00112233445566778899aabbccddeeff"));
-        assert_ne!(p, a.pseudonym(Program::Shoman, "00112233445566778899aabbccddeeff"));
+        assert_ne!(
+            p,
+            b.pseudonym(Program::Nanbyo, "00112233445566778899aabbccddeeff")
+        );
+        assert_ne!(
+            p,
+            a.pseudonym(Program::Shoman, "00112233445566778899aabbccddeeff")
+        );
         assert_ne!(p, "00112233445566778899aabbccddeeff");
     }
 

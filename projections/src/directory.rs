@@ -26,6 +26,10 @@ impl Projection for Directory {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["account_directory", "account_affiliations"]
+    }
+
     fn stream_types(&self) -> &'static [&'static str] {
         &[domain::account::Account::STREAM_TYPE]
     }

@@ -15,6 +15,10 @@ impl Projection for Reads {
         NAME
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["form_reads"]
+    }
+
     fn stream_types(&self) -> &'static [&'static str] {
         &[FORM_READS]
     }

@@ -141,6 +141,8 @@ enum Fixture {
     Successor,
     /// A valid institution code that is not registered.
     NewCode,
+    /// A 難病 research extract made by the 難病 operator.
+    Extract,
 }
 
 /// What a request carries.
@@ -170,13 +172,15 @@ enum Payload {
     SuccessorCode,
     Institution,
     MasterVersion,
+    /// A research extract request (purpose and approval, every disease).
+    ResearchExtract,
 }
 
 #[derive(Debug, Clone)]
 struct Endpoint {
     label: String,
     verb: Verb,
-    /// Placeholders: {form}, {account}, {code}, {hospital}, {self}.
+    /// Placeholders: {form}, {account}, {code}, {hospital}, {self}, {extract}, {format}.
     path: &'static str,
     fixture: Fixture,
     payload: Payload,
@@ -329,6 +333,37 @@ fn reads(program: Program) -> Endpoint {
     )
 }
 
+/// The search path the table uses: oldest received forms first, so that the shared fixture
+/// (created early) stays on the first page however many forms later cells add.
+const SEARCH: &str = "/api/forms?status=received&sort=updated_asc&limit=200";
+
+fn search_forms() -> Endpoint {
+    get(
+        "search 難病 forms",
+        SEARCH,
+        Fixture::Received(Program::Nanbyo),
+        false,
+    )
+}
+
+fn research_extract() -> Endpoint {
+    post(
+        "make a research extract",
+        "/api/research/extracts",
+        Fixture::Nothing,
+        Payload::ResearchExtract,
+    )
+}
+
+fn download_extract() -> Endpoint {
+    get(
+        "download a 難病 research extract",
+        "/api/research/extracts/{extract}/{format}",
+        Fixture::Extract,
+        false,
+    )
+}
+
 fn create_form(program: Program) -> Endpoint {
     post(
         &format!("create a {program} form at hospital A"),
@@ -372,6 +407,33 @@ fn judgment(f: Fixture) -> Endpoint {
         "/api/forms/{form}/judgment",
         f,
         true,
+    )
+}
+
+fn form_history(f: Fixture) -> Endpoint {
+    get(
+        &format!("history of a {}", stage(f)),
+        "/api/forms/{form}/history",
+        f,
+        true,
+    )
+}
+
+fn form_diff(f: Fixture) -> Endpoint {
+    get(
+        &format!("diff of a {}", stage(f)),
+        "/api/forms/{form}/diff?from=1&to=2",
+        f,
+        true,
+    )
+}
+
+fn patient_history(f: Fixture) -> Endpoint {
+    get(
+        &format!("history of the patient of a {}", stage(f)),
+        "/api/history?patient_of_form={form}",
+        f,
+        false,
     )
 }
 
@@ -456,6 +518,7 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
     let mut table = vec![
         // Public.
         (get("health", "/healthz", Fixture::Nothing, false), [ok; 8]),
+        (get("metrics", "/metrics", Fixture::Nothing, false), [ok; 8]),
         (
             get("readiness", "/readyz", Fixture::Nothing, false),
             [ok; 8],
@@ -625,12 +688,24 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
             only_operator(created),
         ),
         (reads(Nanbyo), [F, F, F, F, F, F, ok, U]),
+        // Research extracts (SPEC 12): the program's operator only.
+        (research_extract(), only_operator(created)),
+        (download_extract(), only_operator(ok)),
+        (search_forms(), [Lists, Lists, F, Lists, Lists, F, Lists, U]),
         // Forms.
         (create_form(Nanbyo), [created, created, F, F, F, F, F, U]),
         (paper(), [F, F, F, F, created, F, F, U]),
         (show_form(Draft(Nanbyo)), [ok, ok, H, H, H, H, ok, U]),
         (show_form(Received(Nanbyo)), [ok, ok, H, ok, ok, H, ok, U]),
         (judgment(Received(Nanbyo)), [ok, ok, H, ok, ok, H, ok, U]),
+        (form_history(Draft(Nanbyo)), [ok, ok, H, H, H, H, ok, U]),
+        (
+            form_history(Received(Nanbyo)),
+            [ok, ok, H, ok, ok, H, ok, U],
+        ),
+        // Version 1 is the draft, which municipality users never see (as with `?version=1`).
+        (form_diff(Received(Nanbyo)), [ok, ok, H, H, H, H, ok, U]),
+        (patient_history(Received(Nanbyo)), [F, F, F, F, F, F, ok, U]),
         (scan(), [ok, ok, H, ok, ok, H, ok, U]),
         (edit(Draft(Nanbyo)), [ok, ok, H, H, H, H, F, U]),
         // After submission only the doctor edits (with a reason); a clerk may not.
@@ -725,8 +800,41 @@ fn cross_table() -> Vec<(Endpoint, Caller, Expect)> {
         ),
         (show_form(Received(Nanbyo)), Base(Shoman, Auditor), Hidden),
         (judgment(Received(Nanbyo)), Base(Shoman, Auditor), Hidden),
+        (
+            form_history(Received(Nanbyo)),
+            Base(Shoman, Auditor),
+            Hidden,
+        ),
+        (form_diff(Received(Nanbyo)), Base(Shoman, Auditor), Hidden),
+        (
+            patient_history(Received(Nanbyo)),
+            Base(Shoman, Auditor),
+            Hidden,
+        ),
+        (
+            form_history(Draft(Nanbyo)),
+            HospitalB(DesignatedDoctor),
+            Hidden,
+        ),
+        (
+            form_history(Received(Nanbyo)),
+            Tokyo(MunicipalityStaff),
+            Hidden,
+        ),
         (scan(), Base(Shoman, Auditor), Hidden),
         (reads(Nanbyo), Base(Shoman, Auditor), Hidden),
+        // The 小慢 operator extracts 小慢 data; a 難病 extract does not exist for it.
+        (research_extract(), Base(Shoman, Operator), Allow(201)),
+        (download_extract(), Base(Shoman, Operator), Hidden),
+        (download_extract(), Base(Shoman, Auditor), Forbidden),
+        (search_forms(), Base(Shoman, Auditor), Filtered),
+        (search_forms(), Base(Shoman, DesignatedDoctor), Filtered),
+        (search_forms(), Base(Shoman, MunicipalityStaff), Filtered),
+        (search_forms(), HospitalB(DesignatedDoctor), Filtered),
+        (search_forms(), HospitalB(Clerk), Filtered),
+        (search_forms(), Tokyo(MunicipalityStaff), Filtered),
+        (search_forms(), Secondary, Lists),
+        (search_forms(), Applicant, Filtered),
         (
             show_account(Nanbyo, DesignatedDoctor),
             Base(Shoman, Operator),
@@ -1048,6 +1156,8 @@ struct Target {
     account: String,
     code: String,
     new_code: String,
+    /// A research extract's id.
+    extract: String,
     /// What a listing must (`Lists`) or must not (`Filtered`) show.
     ids: Vec<String>,
     /// The fixture's own account, logged in (`OwnApproved`).
@@ -1171,6 +1281,9 @@ fn payload(p: Payload, c: &Ctx) -> Body {
         Payload::Withdraw => json!({"reason": reason}),
         Payload::SuccessorCode => json!({"successor": c.target.new_code}),
         Payload::Institution => json!({"code": c.target.code, "name": "試験病院"}),
+        Payload::ResearchExtract => {
+            json!({"purpose": "権限確認のための抽出", "approval": "AUTHZ-1"})
+        }
         Payload::MasterVersion => {
             let mut disease: Value = serde_json::from_str(PARKINSON).expect("master json");
             disease["code"] = json!(format!("8{:04}", c.n));
@@ -1517,6 +1630,20 @@ impl Harness {
                 code: fresh_code(),
                 ..Target::default()
             },
+            Fixture::Extract => {
+                let made = self
+                    .must(
+                        "/api/research/extracts",
+                        of(Program::Nanbyo, Role::Operator),
+                        json!({"purpose": "権限確認のための抽出", "approval": "AUTHZ-1"}),
+                        201,
+                    )
+                    .await;
+                Target {
+                    extract: made["id"].as_str().expect("extract id").to_owned(),
+                    ..Target::default()
+                }
+            }
         }
     }
 
@@ -1554,6 +1681,8 @@ impl Harness {
                 "/api/affiliations".to_owned(),
                 of(Program::Nanbyo, Role::ResponsiblePerson),
             )),
+            // The search reads the form search view, a projection.
+            Fixture::Received(p) => Some((SEARCH.to_owned(), of(p, Role::Auditor))),
             _ => None,
         };
         if let Some((path, caller)) = listing {
@@ -1602,7 +1731,9 @@ impl Harness {
             .replace("{account}", &target.account)
             .replace("{code}", &target.code)
             .replace("{hospital}", HOSPITAL)
-            .replace("{self}", &self_id);
+            .replace("{self}", &self_id)
+            .replace("{extract}", &target.extract)
+            .replace("{format}", "csv");
         let ctx = Ctx {
             target: &target,
             login: login.as_ref(),

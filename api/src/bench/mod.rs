@@ -4,6 +4,9 @@
 
 pub mod accounts;
 pub mod forms;
+pub mod projections;
+pub mod relay;
+pub mod research;
 pub mod store;
 
 use std::str::FromStr;

@@ -28,7 +28,11 @@ pub async fn spawn_with_store(db: Db) -> (String, String, Arc<dyn EventStore>) {
         store.clone(),
     )
     .await
-    .expect("bind");
+    .expect("bind")
+    // Research extracts and the pseudonym key of this test alone, never the working directory.
+    .with_data_dir(
+        std::env::temp_dir().join(format!("nanbyo-data-{}", uuid::Uuid::new_v4().simple())),
+    );
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
     (base, url, store)
