@@ -39,6 +39,20 @@ pub fn mod10_w21(body: &[u8]) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
+/// `body` (ASCII digits) followed by its modulus-10 weight-2-1 check digit: how generated
+/// codes (医療機関コード, 受給者番号) get a valid one. Panics on a non-digit, which only a
+/// programming error can pass.
+pub fn append_check_digit(body: &str) -> String {
+    let digits: Vec<u8> = body
+        .bytes()
+        .map(|b| {
+            assert!(b.is_ascii_digit(), "a code body is digits");
+            b - b'0'
+        })
+        .collect();
+    format!("{body}{}", mod10_w21(&digits))
+}
+
 fn digits(kind: &'static str, s: &str, len: usize) -> Result<Vec<u8>, CodeError> {
     if !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CodeError::NotDigits { kind });
@@ -198,6 +212,15 @@ impl fmt::Debug for RecipientNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_appended_check_digit_makes_a_code_that_parses() {
+        assert_eq!(append_check_digit("011011371"), "0110113719");
+        for n in [0u32, 7, 4242, 9999] {
+            let code = append_check_digit(&format!("01101{n:04}"));
+            assert!(InstitutionCode::parse(&code).is_ok(), "{code}");
+        }
+    }
 
     #[test]
     fn check_digit_matches_the_published_examples() {

@@ -890,32 +890,14 @@ async fn swap_checkpoints(
                SET position = excluded.position, updated_at = excluded.updated_at, \
                    error = NULL, error_position = NULL";
     let drop = "DELETE FROM projection_checkpoints WHERE name = $1";
-    match conn {
-        TxConn::Postgres(c) => {
-            sqlx::query(set)
-                .bind(name)
-                .bind(position as i64)
-                .bind(now)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(drop)
-                .bind(copy_checkpoint)
-                .execute(&mut *c)
-                .await?;
-        }
-        TxConn::Sqlite(c) => {
-            sqlx::query(set)
-                .bind(name)
-                .bind(position as i64)
-                .bind(now)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(drop)
-                .bind(copy_checkpoint)
-                .execute(&mut *c)
-                .await?;
-        }
-    }
+    let mut tx = Tx::new(conn, &[]);
+    crate::exec_params(
+        &mut tx,
+        set,
+        &[name.into(), (position as i64).into(), now.into()],
+    )
+    .await?;
+    crate::exec_params(&mut tx, drop, &[copy_checkpoint.into()]).await?;
     Ok(())
 }
 

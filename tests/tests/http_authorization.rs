@@ -1293,21 +1293,9 @@ fn payload(p: Payload, c: &Ctx) -> Body {
     })
 }
 
-/// An institution code of Hokkaido (医科, 郡市区 01) with `serial` and its check digit (weights
-/// 2-1 from the right, digits of products summed).
+/// An institution code of Hokkaido (医科, 郡市区 01) with `serial` and its check digit.
 fn hokkaido_code(serial: u64) -> String {
-    let body = format!("01101{serial:04}");
-    let sum: u32 = body
-        .chars()
-        .rev()
-        .filter_map(|c| c.to_digit(10))
-        .zip([2u32, 1].into_iter().cycle())
-        .map(|(d, w)| {
-            let p = d * w;
-            p / 10 + p % 10
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    domain::codes::append_check_digit(&format!("01101{serial:04}"))
 }
 
 struct Harness {

@@ -20,9 +20,7 @@ use tokio::sync::watch;
 
 /// A valid 医療機関コード (Hokkaido, 医科) numbered `n`.
 fn institution_code(n: u32) -> String {
-    let body = format!("011{n:06}");
-    let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
-    format!("{body}{}", domain::codes::mod10_w21(&digits))
+    domain::codes::append_check_digit(&format!("011{n:06}"))
 }
 
 async fn writer(store: Arc<dyn EventStore>, w: u32, institutions: u32, renames: u32) {

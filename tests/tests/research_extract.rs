@@ -91,9 +91,7 @@ impl Person {
 
 /// A recipient number (6 digits + check digit).
 fn recipient(body: u32) -> String {
-    let body = format!("{body:06}");
-    let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
-    format!("{body}{}", domain::codes::mod10_w21(&digits))
+    domain::codes::append_check_digit(&format!("{body:06}"))
 }
 
 fn person(n: u32, consent_marker: &str) -> Person {

@@ -41,9 +41,7 @@ pub async fn run(args: &BenchAccountsArgs, database_url: Option<&str>) -> Result
 
 /// A valid institution code of 北海道 (prefecture 01) numbered `n`.
 fn institution(n: usize) -> String {
-    let body = format!("01101{:04}", n % 10_000);
-    let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
-    format!("{body}{}", domain::codes::mod10_w21(&digits))
+    domain::codes::append_check_digit(&format!("01101{:04}", n % 10_000))
 }
 
 /// A user data file of `rows` doctors over 100 institutions, in UTF-8 CSV.

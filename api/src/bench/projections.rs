@@ -59,10 +59,11 @@ pub async fn run(args: &BenchProjectionsArgs, database_url: Option<&str>) -> Res
 
 /// A valid 北海道 institution code numbered `n`.
 fn institution(n: usize) -> InstitutionCode {
-    let body = format!("01101{:04}", n % 10_000);
-    let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
-    InstitutionCode::parse(&format!("{body}{}", domain::codes::mod10_w21(&digits)))
-        .expect("valid institution code")
+    InstitutionCode::parse(&domain::codes::append_check_digit(&format!(
+        "01101{:04}",
+        n % 10_000
+    )))
+    .expect("valid institution code")
 }
 
 async fn generate(store: &Arc<dyn EventStore>, forms: usize) -> Result<Vec<String>> {
