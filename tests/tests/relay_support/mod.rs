@@ -152,10 +152,18 @@ pub async fn consume(url: &str, stream: &str, expected: usize, timeout: Duration
         .await
         .expect("consumer connects");
     let js = jetstream::new(client);
-    let stream = js
-        .get_stream(stream)
-        .await
-        .expect("the relay created the stream");
+    let deadline = tokio::time::Instant::now() + timeout;
+    // The relay creates its stream when it starts, which may be after the events it will
+    // publish were committed: wait for it (within the same deadline) rather than race it.
+    let stream = loop {
+        match js.get_stream(stream).await {
+            Ok(found) => break found,
+            Err(error) if tokio::time::Instant::now() >= deadline => {
+                panic!("the relay created the stream {stream} within {timeout:?}: {error}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
     let consumer: jetstream::consumer::PullConsumer = stream
         .create_consumer(pull::Config {
             ack_policy: jetstream::consumer::AckPolicy::None,
@@ -164,7 +172,6 @@ pub async fn consume(url: &str, stream: &str, expected: usize, timeout: Duration
         })
         .await
         .expect("consumer");
-    let deadline = tokio::time::Instant::now() + timeout;
     let mut out = vec![];
     while out.len() < expected && tokio::time::Instant::now() < deadline {
         let mut batch = consumer
