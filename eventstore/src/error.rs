@@ -23,6 +23,9 @@ pub enum StoreError {
     OneAppendPerTransaction,
     #[error("an append needs at least one and at most {max} events")]
     BatchSize { max: usize },
+    /// An `append_many` whose shape is wrong (a stream without events, a stream twice).
+    #[error("invalid batch: {0}")]
+    InvalidBatch(&'static str),
     #[error("stored event at position {position} cannot be read: {reason}")]
     Corrupt { position: u64, reason: String },
     #[error("database error: {0}")]

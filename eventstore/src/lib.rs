@@ -29,14 +29,15 @@ use tokio::sync::watch;
 pub use connect::{open, Backend, OpenError, OpenOptions};
 pub use error::StoreError;
 pub use model::{
-    AppendResult, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, RecordedEvent, StreamId,
-    VerifyReport,
+    AppendResult, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, RecordedEvent, StreamAppend,
+    StreamId, VerifyReport,
 };
 pub use sql::SqlPool;
 pub use subscription::Subscription;
 
-/// Most events one append may carry: a bulk import batches its rows below this. It must stay
-/// below the 16384 positions a PostgreSQL transaction has (see the migration).
+/// Most events one append (or one `append_many`, all streams together) may carry: a bulk
+/// import batches its rows below this. It must stay below the 16384 positions a PostgreSQL
+/// transaction has (see the migration).
 pub const MAX_EVENTS_PER_APPEND: usize = 10_000;
 const _: () = assert!(MAX_EVENTS_PER_APPEND <= 16_384);
 
@@ -55,12 +56,34 @@ pub trait EventStore: Send + Sync + 'static {
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<AppendResult, StoreError>;
 
+    /// Appends to several streams in one transaction: all or nothing. Each stream's expected
+    /// version is checked; positions are contiguous in the order given. No idempotency key: a
+    /// bulk import makes its batches exactly-once by including its own job stream with an
+    /// exact expected version.
+    ///
+    /// All streams together carry 1..=[`MAX_EVENTS_PER_APPEND`] events (else `BatchSize`);
+    /// each stream has at least one event and appears once (else `InvalidBatch`). On a version
+    /// conflict nothing is appended and the conflict of one conflicting stream is returned;
+    /// `Any` takes the head read before the insert and is not retried. The results are in the
+    /// order of `appends`.
+    async fn append_many(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendResult>, StoreError>;
+
     /// The events of one stream from `from_version` (1-based, inclusive), in order.
     async fn read_stream(
         &self,
         stream: &StreamId,
         from_version: u64,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The events of several streams in one read: for each stream asked for, in the order
+    /// asked, its events from version 1 (an empty Vec for a stream with no events).
+    async fn read_streams(
+        &self,
+        streams: &[StreamId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError>;
 
     /// Up to `limit` events after global position `after`, in global order. Never returns an
     /// event while an event with a lower position may still be committed.

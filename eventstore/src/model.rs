@@ -1,6 +1,8 @@
 //! The shapes that go into and come out of the store: stream ids, expected versions, metadata,
 //! new events, recorded events and append results.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use domain::{DomainEvent, PayloadError, Program, Role};
 use serde::{Deserialize, Serialize};
@@ -116,6 +118,83 @@ impl NewEvent {
             payload,
             metadata,
         })
+    }
+}
+
+/// One stream's part of an [`EventStore::append_many`](crate::EventStore::append_many).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamAppend {
+    pub stream: StreamId,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+}
+
+/// The shape rules of an `append_many`, the same on both backends and checked before anything
+/// is encoded or read: 1..=`MAX_EVENTS_PER_APPEND` events in all, none of the streams empty,
+/// no stream twice (its second part could chain from neither head correctly).
+pub(crate) fn check_appends(appends: &[StreamAppend]) -> Result<(), StoreError> {
+    let total: usize = appends.iter().map(|a| a.events.len()).sum();
+    if total == 0 || total > crate::MAX_EVENTS_PER_APPEND {
+        return Err(StoreError::BatchSize {
+            max: crate::MAX_EVENTS_PER_APPEND,
+        });
+    }
+    if appends.iter().any(|a| a.events.is_empty()) {
+        return Err(StoreError::InvalidBatch(
+            "every stream of an append_many needs at least one event",
+        ));
+    }
+    let mut seen = HashSet::with_capacity(appends.len());
+    if !appends.iter().all(|a| seen.insert(&a.stream)) {
+        return Err(StoreError::InvalidBatch(
+            "a stream may appear only once in an append_many",
+        ));
+    }
+    Ok(())
+}
+
+/// For `read_streams`: the streams to query (each once) and how to hand the events back in
+/// the order asked, a stream asked twice getting its events twice.
+pub(crate) struct StreamsAsked<'a> {
+    asked: &'a [StreamId],
+    /// Stream → index of its first mention in `asked`.
+    first: HashMap<&'a StreamId, usize>,
+}
+
+impl<'a> StreamsAsked<'a> {
+    pub fn new(asked: &'a [StreamId]) -> Self {
+        let mut first = HashMap::with_capacity(asked.len());
+        for (i, s) in asked.iter().enumerate() {
+            first.entry(s).or_insert(i);
+        }
+        StreamsAsked { asked, first }
+    }
+
+    /// Each stream asked for, once, in the order of its first mention.
+    pub fn distinct(&self) -> Vec<&'a StreamId> {
+        self.asked
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| self.first.get(s) == Some(i))
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    /// Sorts `events` (in version order within each stream) into one Vec per stream asked.
+    pub fn answer(&self, events: Vec<RecordedEvent>) -> Vec<Vec<RecordedEvent>> {
+        let mut out = vec![Vec::new(); self.asked.len()];
+        for e in events {
+            if let Some(&i) = self.first.get(&e.stream) {
+                out[i].push(e);
+            }
+        }
+        for (i, s) in self.asked.iter().enumerate() {
+            let first = self.first[s];
+            if first != i {
+                out[i] = out[first].clone();
+            }
+        }
+        out
     }
 }
 

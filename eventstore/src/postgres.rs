@@ -7,8 +7,11 @@
 //! Together: when a reader returns position p, every position below p belongs to a transaction
 //! that has already committed (and is returned too) or rolled back (and left a gap that nobody
 //! waits for). An append is one statement, so it is atomic without an explicit transaction and
-//! costs one round trip when the stream head is cached.
+//! costs one round trip when the stream head is cached. So is an `append_many`, whatever the
+//! number of streams: its positions, too, come from one transaction id, and a second statement
+//! in one transaction would collide with the first one's positions.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,9 +28,10 @@ use tokio::task::JoinHandle;
 use crate::error::StoreError;
 use crate::hash::GENESIS;
 use crate::model::{
-    AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
+    check_appends, AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent,
+    StreamAppend, StreamId, StreamsAsked, VerifyReport,
 };
-use crate::row::{decode_stream, encode, now_micros, ChainVerifier, RawEvent};
+use crate::row::{decode_stream, encode, now_micros, ChainVerifier, Encoded, RawEvent};
 use crate::{Backend, EventStore};
 
 const CHANNEL: &str = "nanbyo_events";
@@ -66,6 +70,11 @@ impl Drop for PgStore {
 
 const SELECT_EVENT: &str = "SELECT global_position, event_id, stream_type, stream_id, version, \
      event_type, schema_version, payload::text, metadata::text, recorded_at, hash FROM events";
+
+/// The same columns for a join of `events e` with the streams asked for.
+const SELECT_EVENT_E: &str = "SELECT e.global_position, e.event_id, e.stream_type, e.stream_id, \
+     e.version, e.event_type, e.schema_version, e.payload::text, e.metadata::text, \
+     e.recorded_at, e.hash FROM events e";
 
 fn raw(row: &PgRow) -> Result<RawEvent<'_>, sqlx::Error> {
     let recorded_at: chrono::DateTime<chrono::Utc> = row.try_get(9)?;
@@ -133,6 +142,45 @@ impl PgStore {
                 Ok((version as u64, hash))
             }
         }
+    }
+
+    /// The heads of several streams in one round trip: one backward index probe per stream.
+    /// A stream without events is absent from the map.
+    async fn heads_of(
+        &self,
+        streams: &[&StreamId],
+    ) -> Result<HashMap<StreamId, (u64, [u8; 32])>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.stream_type, s.stream_id, h.version, h.hash \
+             FROM unnest($1::text[], $2::text[]) AS s(stream_type, stream_id) \
+             CROSS JOIN LATERAL (SELECT version, hash FROM events \
+                 WHERE events.stream_type = s.stream_type AND events.stream_id = s.stream_id \
+                 ORDER BY version DESC LIMIT 1) h",
+        )
+        .bind(
+            streams
+                .iter()
+                .map(|s| s.stream_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(streams.iter().map(|s| s.id.as_str()).collect::<Vec<_>>())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut heads = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let stream = StreamId {
+                stream_type: row.try_get(0)?,
+                id: row.try_get(1)?,
+            };
+            let version: i64 = row.try_get(2)?;
+            let hash: Vec<u8> = row.try_get(3)?;
+            let hash = hash.try_into().map_err(|_| StoreError::Corrupt {
+                position: 0,
+                reason: format!("hash of {stream} v{version} is not 32 bytes"),
+            })?;
+            heads.insert(stream, (version as u64, hash));
+        }
+        Ok(heads)
     }
 
     fn cached(&self, stream: &StreamId, version: u64) -> Option<[u8; 32]> {
@@ -333,6 +381,131 @@ impl PgStore {
         Err(StoreError::conflict(stream, expected, current))
     }
 
+    /// `append_many`: the heads it needs in one query, then one INSERT for all streams.
+    async fn append_many_on_pool(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendResult>, StoreError> {
+        check_appends(&appends)?;
+        let total: usize = appends.iter().map(|a| a.events.len()).sum();
+        let parts = appends
+            .into_iter()
+            .map(|a| Ok((a.stream, a.expected, encode(&self.catalog, a.events)?)))
+            .collect::<Result<Vec<(StreamId, ExpectedVersion, Encoded)>, StoreError>>()?;
+
+        // Where each stream's chain continues from: new streams from GENESIS (the unique
+        // constraint catches one that exists after all), exact versions from the head cache,
+        // the rest from the database in one query.
+        let mut after: Vec<Option<(u64, [u8; 32])>> = {
+            let mut heads = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+            parts
+                .iter()
+                .map(|(stream, expected, _)| match *expected {
+                    ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => Some((0, GENESIS)),
+                    ExpectedVersion::Exact(v) => {
+                        heads.get(&(stream.clone(), v)).map(|hash| (v, *hash))
+                    }
+                    ExpectedVersion::Any => None,
+                })
+                .collect()
+        };
+        let missing: Vec<&StreamId> = parts
+            .iter()
+            .zip(&after)
+            .filter(|(_, a)| a.is_none())
+            .map(|((stream, _, _), _)| stream)
+            .collect();
+        if !missing.is_empty() {
+            let heads = self.heads_of(&missing).await?;
+            for ((stream, expected, _), slot) in parts.iter().zip(after.iter_mut()) {
+                if slot.is_some() {
+                    continue;
+                }
+                let (current, hash) = heads.get(stream).copied().unwrap_or((0, GENESIS));
+                if let ExpectedVersion::Exact(v) = *expected {
+                    if current != v {
+                        return Err(StoreError::conflict(stream, *expected, current));
+                    }
+                }
+                *slot = Some((current, hash));
+            }
+        }
+        let after: Vec<(u64, [u8; 32])> = after.into_iter().flatten().collect();
+
+        let recorded_at = now_micros();
+        let mut columns = ManyColumns::with_capacity(total);
+        let mut spans = Vec::with_capacity(parts.len());
+        for ((stream, _, encoded), &(version, previous)) in parts.iter().zip(&after) {
+            let prepared = encoded.chain(stream, version, previous, recorded_at);
+            let n = prepared.len();
+            let last_hash = prepared[n - 1].hash;
+            spans.push((columns.len(), version, n, last_hash));
+            columns.push(stream, prepared);
+        }
+        let result = sqlx::query(APPEND_MANY)
+            .bind(crate::row::micros_to_time(recorded_at))
+            .bind(columns.stream_types)
+            .bind(columns.stream_ids)
+            .bind(columns.event_ids)
+            .bind(columns.versions)
+            .bind(columns.event_types)
+            .bind(columns.schema_versions)
+            .bind(columns.payloads)
+            .bind(columns.metadata)
+            .bind(columns.hashes)
+            .fetch_one(&self.pool)
+            .await;
+        let e = match result {
+            Ok(row) => {
+                let first_position = row.try_get::<i64, _>(0)? as u64;
+                let last_position = row.try_get::<i64, _>(1)? as u64;
+                let results = parts
+                    .iter()
+                    .zip(&spans)
+                    .map(|((stream, _, _), &(offset, version, n, last_hash))| {
+                        self.remember(stream, version + n as u64, last_hash);
+                        AppendResult {
+                            first_version: version + 1,
+                            last_version: version + n as u64,
+                            first_position: first_position + offset as u64,
+                            last_position: first_position + (offset + n - 1) as u64,
+                            duplicate: false,
+                        }
+                    })
+                    .collect();
+                self.committed(last_position);
+                return Ok(results);
+            }
+            Err(e) => e,
+        };
+        match constraint(&e) {
+            Some("events_stream_version_unique") => {
+                // Some stream moved since its head was read (or a "new" stream exists): find
+                // which one to name in the conflict. Nothing was appended.
+                let streams: Vec<&StreamId> = parts.iter().map(|(s, _, _)| s).collect();
+                let heads = self.heads_of(&streams).await?;
+                let current = |s: &StreamId| heads.get(s).map_or(0, |h| h.0);
+                let (stream, expected, _) = parts
+                    .iter()
+                    .zip(&after)
+                    .find(|((s, _, _), (version, _))| current(s) != *version)
+                    .map(|(part, _)| part)
+                    .unwrap_or(&parts[0]);
+                Err(StoreError::conflict(stream, *expected, current(stream)))
+            }
+            Some("events_event_id_key") => {
+                Err(StoreError::InvalidEvent(domain::PayloadError::Invalid {
+                    event_type: "?".into(),
+                    reason: "an event with this event id is already stored".into(),
+                }))
+            }
+            _ => {
+                self.forget_heads();
+                Err(e.into())
+            }
+        }
+    }
+
     /// After an append commits: wake this process's subscribers at once and have the notifier
     /// tell other processes. Callers of `append_in_transaction` call it after their commit.
     pub fn committed(&self, position: u64) {
@@ -458,6 +631,73 @@ remembered AS (
 SELECT first_position, last_position FROM summary
 "#;
 
+/// Several streams in one statement (one transaction id, so one position range): the stream
+/// columns come per event. Parameters: $1 recorded at, then arrays of $2 stream type,
+/// $3 stream id, $4 event id, $5 version, $6 type, $7 schema version, $8 payload,
+/// $9 metadata, $10 hash.
+const APPEND_MANY: &str = r#"
+WITH inserted AS (
+    INSERT INTO events (global_position, event_id, stream_type, stream_id, version, event_type,
+                        schema_version, payload, metadata, recorded_at, hash)
+    SELECT pg_current_xact_id()::text::bigint * 16384 + e.ord - 1, e.event_id, e.stream_type,
+           e.stream_id, e.version, e.event_type, e.schema_version, e.payload::json,
+           e.metadata::json, $1, e.hash
+    FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int8[], $6::text[], $7::int4[],
+                $8::text[], $9::text[], $10::bytea[])
+             WITH ORDINALITY AS e(stream_type, stream_id, event_id, version, event_type,
+                                  schema_version, payload, metadata, hash, ord)
+    RETURNING global_position
+)
+SELECT min(global_position), max(global_position) FROM inserted
+"#;
+
+/// The event columns of an `append_many`, one array per column for [`APPEND_MANY`].
+struct ManyColumns<'a> {
+    stream_types: Vec<&'a str>,
+    stream_ids: Vec<&'a str>,
+    event_ids: Vec<uuid::Uuid>,
+    versions: Vec<i64>,
+    event_types: Vec<String>,
+    schema_versions: Vec<i32>,
+    payloads: Vec<String>,
+    metadata: Vec<String>,
+    hashes: Vec<Vec<u8>>,
+}
+
+impl<'a> ManyColumns<'a> {
+    fn with_capacity(n: usize) -> Self {
+        ManyColumns {
+            stream_types: Vec::with_capacity(n),
+            stream_ids: Vec::with_capacity(n),
+            event_ids: Vec::with_capacity(n),
+            versions: Vec::with_capacity(n),
+            event_types: Vec::with_capacity(n),
+            schema_versions: Vec::with_capacity(n),
+            payloads: Vec::with_capacity(n),
+            metadata: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.event_ids.len()
+    }
+
+    fn push(&mut self, stream: &'a StreamId, prepared: Vec<crate::row::Prepared>) {
+        for p in prepared {
+            self.stream_types.push(&stream.stream_type);
+            self.stream_ids.push(&stream.id);
+            self.event_ids.push(p.event_id);
+            self.versions.push(p.version as i64);
+            self.event_types.push(p.event_type);
+            self.schema_versions.push(p.schema_version as i32);
+            self.payloads.push(p.payload);
+            self.metadata.push(p.metadata);
+            self.hashes.push(p.hash.to_vec());
+        }
+    }
+}
+
 /// The most common case, one event without a key: a plain INSERT … VALUES, as cheap for the
 /// server as a raw insert.
 const APPEND_ONE: &str = r#"
@@ -502,6 +742,13 @@ impl EventStore for PgStore {
             .await
     }
 
+    async fn append_many(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendResult>, StoreError> {
+        self.append_many_on_pool(appends).await
+    }
+
     async fn read_stream(
         &self,
         stream: &StreamId,
@@ -516,6 +763,33 @@ impl EventStore for PgStore {
             .bind(from_version as i64)
             .fetch(&self.pool);
         decode_stream(rows, raw, &self.catalog).await
+    }
+
+    async fn read_streams(
+        &self,
+        streams: &[StreamId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        if streams.is_empty() {
+            return Ok(Vec::new());
+        }
+        let asked = StreamsAsked::new(streams);
+        let distinct = asked.distinct();
+        let sql = format!(
+            "{SELECT_EVENT_E} JOIN unnest($1::text[], $2::text[]) AS s(stream_type, stream_id) \
+             ON e.stream_type = s.stream_type AND e.stream_id = s.stream_id \
+             ORDER BY e.stream_type, e.stream_id, e.version"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(
+                distinct
+                    .iter()
+                    .map(|s| s.stream_type.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(distinct.iter().map(|s| s.id.as_str()).collect::<Vec<_>>())
+            .fetch(&self.pool);
+        let events = decode_stream(rows, raw, &self.catalog).await?;
+        Ok(asked.answer(events))
     }
 
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {

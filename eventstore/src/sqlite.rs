@@ -7,22 +7,24 @@
 //! block the writer. After a commit the writer raises an in-process signal for subscribers;
 //! other processes' appends are found by the subscribers' safety poll.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::EventCatalog;
 use futures::TryStreamExt;
 use sha2::Digest;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{QueryBuilder, Row};
 use tokio::sync::watch;
 
 use crate::error::StoreError;
 use crate::hash::GENESIS;
 use crate::model::{
-    AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent, StreamId, VerifyReport,
+    check_appends, AppendResult, ExpectedVersion, IdempotencyKey, NewEvent, RecordedEvent,
+    StreamAppend, StreamId, StreamsAsked, VerifyReport,
 };
-use crate::row::{decode_stream, encode, now_micros, ChainVerifier, RawEvent};
+use crate::row::{decode_stream, encode, now_micros, ChainVerifier, Encoded, Prepared, RawEvent};
 use crate::{Backend, EventStore};
 
 pub struct SqliteStore {
@@ -34,6 +36,16 @@ pub struct SqliteStore {
 
 const SELECT_EVENT: &str = "SELECT global_position, event_id, stream_type, stream_id, version, \
      event_type, schema_version, payload, metadata, recorded_at, hash FROM events";
+
+/// The same columns for a join of `events e` with the streams asked for.
+const SELECT_EVENT_E: &str = "SELECT e.global_position, e.event_id, e.stream_type, e.stream_id, \
+     e.version, e.event_type, e.schema_version, e.payload, e.metadata, e.recorded_at, e.hash \
+     FROM events e";
+
+/// Rows per multi-row INSERT: 500 rows are 5,500 parameters, below SQLite's limit.
+const INSERT_CHUNK: usize = 500;
+/// Streams per lookup of several streams (two parameters each).
+const STREAM_CHUNK: usize = 1000;
 
 fn raw(row: &SqliteRow) -> Result<RawEvent<'_>, sqlx::Error> {
     Ok(RawEvent {
@@ -69,6 +81,109 @@ impl SqliteStore {
     pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
         sqlx::migrate!("../migrations/sqlite").run(pool).await?;
         Ok(())
+    }
+
+    /// Whether a stream at version `current` may be appended to with `expected`.
+    fn at_expected(expected: ExpectedVersion, current: u64) -> bool {
+        match expected {
+            ExpectedVersion::NoStream => current == 0,
+            ExpectedVersion::Exact(v) => current == v,
+            ExpectedVersion::Any => true,
+        }
+    }
+
+    fn head_of(
+        stream: &StreamId,
+        version: i64,
+        hash: Vec<u8>,
+    ) -> Result<(u64, [u8; 32]), StoreError> {
+        let hash: [u8; 32] = hash.try_into().map_err(|_| StoreError::Corrupt {
+            position: 0,
+            reason: format!("hash of {stream} v{version} is not 32 bytes"),
+        })?;
+        Ok((version as u64, hash))
+    }
+
+    /// The heads of several streams, inside the writer's transaction: one index probe per
+    /// stream, a thousand streams per statement. A stream without events is absent.
+    async fn heads_in(
+        conn: &mut SqliteConnection,
+        streams: &[&StreamId],
+    ) -> Result<HashMap<StreamId, (u64, [u8; 32])>, StoreError> {
+        let mut heads = HashMap::with_capacity(streams.len());
+        for chunk in streams.chunks(STREAM_CHUNK) {
+            let mut query = QueryBuilder::new("WITH wanted(stream_type, stream_id) AS (");
+            query.push_values(chunk, |mut row, s| {
+                row.push_bind(&s.stream_type).push_bind(&s.id);
+            });
+            query.push(
+                ") SELECT e.stream_type, e.stream_id, e.version, e.hash FROM wanted w \
+                 JOIN events e ON e.stream_type = w.stream_type AND e.stream_id = w.stream_id \
+                 AND e.version = (SELECT max(m.version) FROM events m \
+                     WHERE m.stream_type = w.stream_type AND m.stream_id = w.stream_id)",
+            );
+            for row in query.build().fetch_all(&mut *conn).await? {
+                let stream = StreamId {
+                    stream_type: row.try_get(0)?,
+                    id: row.try_get(1)?,
+                };
+                let head = Self::head_of(&stream, row.try_get(2)?, row.try_get(3)?)?;
+                heads.insert(stream, head);
+            }
+        }
+        Ok(heads)
+    }
+
+    /// Inserts `rows` at positions `first_position …` in multi-row INSERTs.
+    async fn insert_events(
+        conn: &mut SqliteConnection,
+        first_position: i64,
+        rows: &[(&StreamId, Prepared)],
+        recorded_at: i64,
+    ) -> Result<(), StoreError> {
+        for (c, chunk) in rows.chunks(INSERT_CHUNK).enumerate() {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO events (global_position, event_id, stream_type, stream_id, version, \
+                 event_type, schema_version, payload, metadata, recorded_at, hash) ",
+            );
+            insert.push_values(chunk.iter().enumerate(), |mut row, (i, (stream, p))| {
+                row.push_bind(first_position + (c * INSERT_CHUNK + i) as i64)
+                    .push_bind(p.event_id)
+                    .push_bind(&stream.stream_type)
+                    .push_bind(&stream.id)
+                    .push_bind(p.version as i64)
+                    .push_bind(&p.event_type)
+                    .push_bind(p.schema_version as i64)
+                    .push_bind(&p.payload)
+                    .push_bind(&p.metadata)
+                    .push_bind(recorded_at)
+                    .push_bind(&p.hash[..]);
+            });
+            insert.build().execute(&mut *conn).await.map_err(|e| {
+                // SQLite names no constraint, only the columns.
+                match e.as_database_error().map(|d| d.message()) {
+                    Some(m) if m.contains("events.event_id") => {
+                        StoreError::InvalidEvent(domain::PayloadError::Invalid {
+                            event_type: "?".into(),
+                            reason: "an event with this event id is already stored".into(),
+                        })
+                    }
+                    _ => e.into(),
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// After a commit: wake this process's subscribers.
+    fn committed(&self, position: u64) {
+        self.signal.send_if_modified(|v| {
+            let moved = position > *v;
+            if moved {
+                *v = position;
+            }
+            moved
+        });
     }
 
     async fn idempotent_in(
@@ -137,62 +252,22 @@ impl EventStore for SqliteStore {
         .await?;
         let (current, previous) = match head {
             None => (0u64, GENESIS),
-            Some(row) => {
-                let v: i64 = row.try_get(0)?;
-                let h: Vec<u8> = row.try_get(1)?;
-                let h: [u8; 32] = h.try_into().map_err(|_| StoreError::Corrupt {
-                    position: 0,
-                    reason: format!("hash of {stream} v{v} is not 32 bytes"),
-                })?;
-                (v as u64, h)
-            }
+            Some(row) => Self::head_of(stream, row.try_get(0)?, row.try_get(1)?)?,
         };
-        let ok = match expected {
-            ExpectedVersion::NoStream => current == 0,
-            ExpectedVersion::Exact(v) => current == v,
-            ExpectedVersion::Any => true,
-        };
-        if !ok {
+        if !Self::at_expected(expected, current) {
             return Err(StoreError::conflict(stream, expected, current));
         }
         let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
             .fetch_one(&mut *tx)
             .await?;
         let recorded_at = now_micros();
-        let prepared = encoded.chain(stream, current, previous, recorded_at);
-        let n = prepared.len() as i64;
-        // Multi-row INSERTs, 500 rows (5,500 parameters) at a time, below SQLite's limit.
-        for (c, chunk) in prepared.chunks(500).enumerate() {
-            let mut insert = QueryBuilder::new(
-                "INSERT INTO events (global_position, event_id, stream_type, stream_id, version, \
-                 event_type, schema_version, payload, metadata, recorded_at, hash) ",
-            );
-            insert.push_values(chunk.iter().enumerate(), |mut row, (i, p)| {
-                row.push_bind(last + 1 + (c * 500 + i) as i64)
-                    .push_bind(p.event_id)
-                    .push_bind(&stream.stream_type)
-                    .push_bind(&stream.id)
-                    .push_bind(p.version as i64)
-                    .push_bind(&p.event_type)
-                    .push_bind(p.schema_version as i64)
-                    .push_bind(&p.payload)
-                    .push_bind(&p.metadata)
-                    .push_bind(recorded_at)
-                    .push_bind(&p.hash[..]);
-            });
-            insert.build().execute(&mut *tx).await.map_err(|e| {
-                // SQLite names no constraint, only the columns.
-                match e.as_database_error().map(|d| d.message()) {
-                    Some(m) if m.contains("events.event_id") => {
-                        StoreError::InvalidEvent(domain::PayloadError::Invalid {
-                            event_type: "?".into(),
-                            reason: "an event with this event id is already stored".into(),
-                        })
-                    }
-                    _ => e.into(),
-                }
-            })?;
-        }
+        let rows: Vec<(&StreamId, Prepared)> = encoded
+            .chain(stream, current, previous, recorded_at)
+            .into_iter()
+            .map(|p| (stream, p))
+            .collect();
+        let n = rows.len() as i64;
+        Self::insert_events(&mut tx, last + 1, &rows, recorded_at).await?;
         let result = AppendResult {
             first_version: current + 1,
             last_version: current + n as u64,
@@ -219,14 +294,60 @@ impl EventStore for SqliteStore {
             .await?;
         }
         tx.commit().await?;
-        self.signal.send_if_modified(|v| {
-            let moved = result.last_position > *v;
-            if moved {
-                *v = result.last_position;
-            }
-            moved
-        });
+        self.committed(result.last_position);
         Ok(result)
+    }
+
+    async fn append_many(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendResult>, StoreError> {
+        check_appends(&appends)?;
+        let total: usize = appends.iter().map(|a| a.events.len()).sum();
+        let parts = appends
+            .into_iter()
+            .map(|a| Ok((a.stream, a.expected, encode(&self.catalog, a.events)?)))
+            .collect::<Result<Vec<(StreamId, ExpectedVersion, Encoded)>, StoreError>>()?;
+        // Dropping `tx` before commit (an error, a cancelled request) rolls everything back.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let streams: Vec<&StreamId> = parts.iter().map(|(s, _, _)| s).collect();
+        let heads = Self::heads_in(&mut tx, &streams).await?;
+        // Every stream is checked before anything is inserted: a conflict appends nothing.
+        let mut after = Vec::with_capacity(parts.len());
+        for (stream, expected, _) in &parts {
+            let (current, previous) = heads.get(stream).copied().unwrap_or((0, GENESIS));
+            if !Self::at_expected(*expected, current) {
+                return Err(StoreError::conflict(stream, *expected, current));
+            }
+            after.push((current, previous));
+        }
+        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+            .fetch_one(&mut *tx)
+            .await?;
+        let recorded_at = now_micros();
+        let mut rows: Vec<(&StreamId, Prepared)> = Vec::with_capacity(total);
+        let mut results = Vec::with_capacity(parts.len());
+        for ((stream, _, encoded), (current, previous)) in parts.iter().zip(after) {
+            let first_position = (last + 1) as u64 + rows.len() as u64;
+            rows.extend(
+                encoded
+                    .chain(stream, current, previous, recorded_at)
+                    .into_iter()
+                    .map(|p| (stream, p)),
+            );
+            let n = (last + 1) as u64 + rows.len() as u64 - first_position;
+            results.push(AppendResult {
+                first_version: current + 1,
+                last_version: current + n,
+                first_position,
+                last_position: first_position + n - 1,
+                duplicate: false,
+            });
+        }
+        Self::insert_events(&mut tx, last + 1, &rows, recorded_at).await?;
+        tx.commit().await?;
+        self.committed(last as u64 + rows.len() as u64);
+        Ok(results)
     }
 
     async fn read_stream(
@@ -243,6 +364,42 @@ impl EventStore for SqliteStore {
             .bind(from_version as i64)
             .fetch(&self.reader);
         decode_stream(rows, raw, &self.catalog).await
+    }
+
+    async fn read_streams(
+        &self,
+        streams: &[StreamId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        if streams.is_empty() {
+            return Ok(Vec::new());
+        }
+        let asked = StreamsAsked::new(streams);
+        let distinct = asked.distinct();
+        // More streams than one statement takes: read every chunk in one snapshot.
+        let mut snapshot = if distinct.len() > STREAM_CHUNK {
+            Some(self.reader.begin().await?)
+        } else {
+            None
+        };
+        let mut events = Vec::new();
+        for chunk in distinct.chunks(STREAM_CHUNK) {
+            let mut query = QueryBuilder::new("WITH wanted(stream_type, stream_id) AS (");
+            query.push_values(chunk, |mut row, s| {
+                row.push_bind(&s.stream_type).push_bind(&s.id);
+            });
+            query.push(format!(
+                ") {SELECT_EVENT_E} JOIN wanted w \
+                 ON e.stream_type = w.stream_type AND e.stream_id = w.stream_id \
+                 ORDER BY e.stream_type, e.stream_id, e.version"
+            ));
+            let query = query.build();
+            let read = match snapshot.as_mut() {
+                Some(tx) => decode_stream(query.fetch(&mut **tx), raw, &self.catalog).await?,
+                None => decode_stream(query.fetch(&self.reader), raw, &self.catalog).await?,
+            };
+            events.extend(read);
+        }
+        Ok(asked.answer(events))
     }
 
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {

@@ -1,7 +1,7 @@
 //! The event store conformance suite, run against a fresh PostgreSQL database and a fresh
 //! SQLite file for every check.
 
-use nanbyo_tests::{fresh_store, Db};
+use nanbyo_tests::{fresh_store, open_url, Db};
 
 macro_rules! conformance {
     ($($check:ident),* $(,)?) => {
@@ -39,4 +39,31 @@ conformance!(
     subscription_catches_up_then_follows,
     verify_counts_intact_chains,
     scans_are_stored_once_by_content,
+    append_many_appends_to_several_streams,
+    append_many_conflict_appends_nothing,
+    append_many_rejects_malformed_batches,
+    append_many_is_seen_by_subscribers,
+    read_streams_in_the_order_asked,
+    concurrent_append_many_on_one_stream,
 );
+
+/// Checks that need two stores on one database, as two processes of the service.
+macro_rules! two_processes {
+    ($($check:ident),* $(,)?) => {
+        mod two_processes {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $check() {
+                    for db in [Db::Postgres, Db::Sqlite] {
+                        let (store, url) = fresh_store(db).await;
+                        let other = open_url(&url).await;
+                        eventstore::conformance::$check(store, other).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+two_processes!(append_many_across_processes);
