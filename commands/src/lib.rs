@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod credentials;
 pub mod forms;
+pub mod import_source;
 pub mod research;
 pub mod secrets;
 pub mod tabular;

@@ -18,10 +18,10 @@ pub const MAX_ROWS: usize = 1_000_000;
 
 /// Excel's own last column (XFD). calamine does not bound the column of a crafted cell
 /// reference, and a row is built densely up to its last cell.
-const MAX_COLUMNS: u32 = 16_384;
+pub(crate) const MAX_COLUMNS: u32 = 16_384;
 
 /// An XLSX file is a zip archive: its first local file header.
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+pub(crate) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// Excel's last serial date (9999-12-31 is 2958465): beyond it a "date" is garbage.
 const MAX_EXCEL_SERIAL: f64 = 2_958_466.0;
@@ -488,7 +488,14 @@ fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Table, TableError> {
 }
 
 fn read_xlsx_unguarded(bytes: &[u8], max_rows: usize) -> Result<Table, TableError> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    // calamine reserves room for the string count the shared strings table declares before
+    // reading one: a crafted count aborts the process (no unwinding to catch). Checked first.
+    let mut archive = Cursor::new(bytes);
+    crate::import_source::check_shared_strings(&mut archive).map_err(|e| match e {
+        crate::import_source::FileError::Table(t) => t,
+        other => TableError::Xlsx(other.message_en()),
+    })?;
+    let mut workbook = Xlsx::new(archive).map_err(xlsx_error)?;
     // The first sheet a user sees when opening the file; a hidden first sheet is typically
     // a template's list of codes.
     let sheet = workbook
@@ -542,7 +549,7 @@ fn read_xlsx_unguarded(bytes: &[u8], max_rows: usize) -> Result<Table, TableErro
 
 /// Describes a calamine error without the parts that can carry a cell's text (the value of an
 /// unknown attribute, an XML parse error's excerpt).
-fn xlsx_error(error: XlsxError) -> TableError {
+pub(crate) fn xlsx_error(error: XlsxError) -> TableError {
     let detail: Cow<'static, str> = match &error {
         XlsxError::Io(e) => format!("read error ({})", e.kind()).into(),
         XlsxError::Zip(e) => format!("invalid zip archive ({e})").into(),
@@ -580,7 +587,7 @@ fn xlsx_error(error: XlsxError) -> TableError {
 }
 
 /// A cell as text: what a user would type to get it back.
-fn cell_text(value: &DataRef<'_>) -> String {
+pub(crate) fn cell_text(value: &DataRef<'_>) -> String {
     match value {
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
         DataRef::SharedString(s) => (*s).to_owned(),
@@ -687,7 +694,7 @@ impl TableBuilder {
 
 /// A header as compared: trimmed of whitespace (including the ideographic space) and of a
 /// stray byte order mark, which some tools write twice.
-fn normalize_header(header: &str) -> &str {
+pub(crate) fn normalize_header(header: &str) -> &str {
     header.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
@@ -748,6 +755,15 @@ fn quote_headers(headers: &[String], lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
+
+    /// A 1.7 KB workbook whose shared strings table declares 999,999,999,999 strings: calamine
+    /// would reserve memory for them and abort the process.
+    #[test]
+    fn a_workbook_declaring_a_huge_string_count_is_refused_not_an_abort() {
+        let bytes = include_bytes!("../tests/fuzz-regressions/xlsx-unique-count-abort.xlsx");
+        let error = read_table(bytes).expect_err("refused");
+        assert_eq!(error.code(), "unreadable_xlsx", "{error}");
+    }
 
     use proptest::prelude::*;
     use rust_xlsxwriter::{ExcelDateTime as XlsxDate, Format as XlsxFormat, Workbook};
