@@ -128,6 +128,12 @@ pub enum Command {
         #[command(subcommand)]
         what: ProjectionsCommand,
     },
+    /// Import a file (一括取込) as an account, with a progress bar: `hospital` (forms from an
+    /// in-hospital system, as a doctor or clerk), `contractor` (forms a contractor prepared,
+    /// as an operator, --contractor names it) or `certification` (results from the
+    /// certification office system, as municipality staff). `--resume JOB` carries on a job
+    /// that was interrupted.
+    Import(ImportArgs),
     /// Research extracts (研究利用データの抽出).
     Research {
         #[command(subcommand)]
@@ -176,6 +182,31 @@ pub enum AccountsCommand {
 fn parse_program(s: &str) -> Result<domain::Program, String> {
     s.parse()
         .map_err(|e: domain::program::UnknownName| e.to_string())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// `hospital`, `contractor` or `certification`.
+    #[arg(value_parser = parse_use)]
+    pub kind: domain::import::ImportUse,
+    /// The file: CSV (UTF-8, UTF-8 with BOM, Shift_JIS), XLSX or JSON Lines.
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<std::path::PathBuf>,
+    /// The account the import acts as (its login ID); the events name it and its permissions
+    /// apply.
+    #[arg(long = "as", env = "NANBYO_IMPORT_AS")]
+    pub login: String,
+    /// The contractor (委託業者) that prepared the forms (contractor imports).
+    #[arg(long)]
+    pub contractor: Option<String>,
+    /// Resume the interrupted job with this id instead of starting one.
+    #[arg(long, conflicts_with = "file")]
+    pub resume: Option<String>,
+}
+
+fn parse_use(s: &str) -> Result<domain::import::ImportUse, String> {
+    domain::import::ImportUse::parse(s)
+        .ok_or_else(|| "the import kinds are hospital, contractor and certification".to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,10 +293,27 @@ pub enum BenchCommand {
     Projections(BenchProjectionsArgs),
     /// Research extract rows/s to Parquet and CSV (PostgreSQL, with --database-url).
     Research(BenchResearchArgs),
+    /// A generated hospital CSV imported as a job: rows/s against the store's batch append of
+    /// the same events, and peak memory of `nanbyo import` for two file sizes (PostgreSQL,
+    /// with --database-url).
+    Import(BenchImportArgs),
     /// Events/s relayed to JetStream with acknowledgements against a plain publish loop, and
     /// commit-to-publish latency at a steady command rate (NATS at --nats-url, default
     /// nats://127.0.0.1:4222; PostgreSQL with --database-url, else SQLite).
     Relay(BenchRelayArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchImportArgs {
+    /// Rows of the generated hospital file (one new form each).
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: usize,
+    /// Rows of the larger file whose peak memory is compared with --rows'.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub memory_rows: usize,
+    /// Throughput rounds (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -427,7 +427,7 @@ async fn with_master(
     actor: Actor,
     headers: &HeaderMap,
     reason: Option<String>,
-    action: impl FnOnce(Box<(DiseaseForm, String)>) -> FormAction,
+    action: impl FnOnce(std::sync::Arc<(DiseaseForm, String)>) -> FormAction,
 ) -> Result<impl IntoResponse, ApiError> {
     let key = idempotency_key(headers)?;
     let expected = if_match(headers)?;

@@ -19,6 +19,8 @@ pub struct AppState {
     pub masters: Arc<commands::forms::MasterCache>,
     /// The data directory of research extracts and the pseudonym key.
     pub research: Arc<crate::research::ResearchFiles>,
+    /// Bulk import files (`<data dir>/imports`) and the jobs this process runs.
+    pub imports: Arc<crate::imports::Imports>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::routes())
         .merge(crate::history::routes())
         .merge(crate::research::routes())
+        .merge(crate::imports::routes())
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }

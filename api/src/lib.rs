@@ -10,6 +10,7 @@ pub mod error;
 pub mod forms;
 pub mod history;
 pub mod http;
+pub mod imports;
 pub mod nats;
 pub mod openapi;
 pub mod provision;

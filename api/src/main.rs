@@ -171,6 +171,13 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
                 .map_err(startup::StartupError::Bench)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import(args) => {
+            let store = startup::open_store(&url, false).await?;
+            let code = api::imports::run_cli(store, &args, &data_dir)
+                .await
+                .map_err(|e| startup::StartupError::Command(e.to_string()))?;
+            Ok(code)
+        }
         Command::Research {
             what: ResearchCommand::Extract(args),
         } => {
@@ -208,6 +215,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             what: BenchCommand::Research(args),
         } => {
             api::bench::research::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Import(args),
+        } => {
+            api::bench::import::run(&args, cli.database_url.as_deref())
                 .await
                 .map_err(startup::StartupError::Bench)?;
             Ok(ExitCode::SUCCESS)

@@ -50,6 +50,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/audit/reads"),
     ("post", "/api/research/extracts"),
     ("get", "/api/research/extracts/{id}/{format}"),
+    ("post", "/api/imports/{use}"),
+    ("get", "/api/imports"),
+    ("get", "/api/imports/jobs/{id}"),
+    ("get", "/api/imports/jobs/{id}/rows"),
 ];
 
 /// Request examples, also parsed by the tests into the handler's body types.
@@ -319,6 +323,17 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "text/csv; charset=utf-8 or application/vnd.apache.parquet"},
                     "403": error_response("forbidden"), "404": error_response("extract_not_found")}
             }},
+            "/api/imports/{use}": {"post": import_upload()},
+            "/api/imports": {"get": {
+                "summary": "The caller's own import jobs, newest first (any logged-in role; an auditor finds other uploaders' jobs by id only)",
+                "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}],
+                "responses": {"200": {"description": "{jobs}", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/ImportJob"}}}}}}},
+                    "400": {"description": "an unknown or malformed query parameter (plain text)"},
+                    "401": error_response("unauthenticated")}
+            }},
+            "/api/imports/jobs/{id}": {"get": import_status(&id)},
+            "/api/imports/jobs/{id}/rows": {"get": import_rows(&id)},
             "/api/masters/diseases": {"get": {
                 "security": [],
                 "summary": "The diseases of the latest master version",
@@ -343,6 +358,9 @@ pub fn document() -> Value {
                     "details": {"type": "object"}}},
                 "Accepted": {"type": "object", "properties": {
                     "id": {"type": "string"}, "version": {"type": "integer"}, "position": {"type": "integer"}, "duplicate": {"type": "boolean"}}},
+                "ImportAccepted": import_accepted_schema(),
+                "ImportJob": import_job_schema(),
+                "ImportRow": import_row_schema(),
                 "ReviewResult": {"oneOf": [
                     {"type": "object", "required": ["result", "from", "to"], "properties": {"result": {"const": "certified"}, "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}},
                     {"type": "object", "required": ["result", "reason"], "properties": {"result": {"const": "not_certified"}, "reason": {"type": "string"}}},
@@ -371,6 +389,128 @@ pub fn document() -> Value {
             }
         }
     })
+}
+
+// Bulk imports (api/src/imports.rs). Their own functions keep the document's literal small.
+
+/// `POST /api/imports/{use}`.
+fn import_upload() -> Value {
+    json!({
+        "summary": "Bulk import (一括取込): upload a file for one use. `hospital` (designated doctor or clerk): drafts of the uploader's institutions from an in-hospital system; `contractor` (operator): forms prepared by a contractor (委託業者) for any registered institution, the contractor named by ?contractor= or a multipart text part `contractor`; `certification` (municipality staff): 審査結果 from the certification office system, each row matched to a form of the uploader's jurisdiction by access_key or recipient_number. The file — CSV (UTF-8 with or without BOM, or Shift_JIS), XLSX or JSON Lines, ≤ 2 GiB — is the raw body (named by ?file_name=; any Content-Type but multipart) or, in a multipart form, the first part with a filename or named `file`. Its format, encoding and header are checked at once, and a file that cannot be imported records nothing. The job then runs in the background: every row is validated, then applied in batches; a row applies completely or not at all and is `applied`, `unchanged` (the same file uploaded again) or `rejected` with its column and code. Rows of a form import name a form by institution + external_ref: uploading the file again updates (or leaves) the drafts it created. Follow the job at status_url, each row's outcome at rows_url.",
+        "parameters": [
+            {"name": "use", "in": "path", "required": true, "schema": {"enum": ["hospital", "contractor", "certification"]}},
+            {"name": "file_name", "in": "query", "description": "the file's name, for a raw-body upload (default: upload; kept to its first 200 characters)", "schema": {"type": "string"}},
+            {"name": "contractor", "in": "query", "description": "the contractor (委託業者): required for a contractor import, refused on the other uses; a multipart text part `contractor` may give it instead", "schema": {"type": "string", "maxLength": 200}},
+            {"$ref": "#/components/parameters/IdempotencyKey"}
+        ],
+        "requestBody": {"required": true, "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary", "description": "the file; its filename names it"},
+                "contractor": {"type": "string", "description": "as ?contractor="}}}}
+        }},
+        "responses": {
+            "202": {"description": "Accepted: the job is recorded (duplicate: true for a retry with the same Idempotency-Key and file) and runs in the background",
+                "headers": {"Location": {"description": "the status_url", "schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportAccepted"}}}},
+            "400": {"description": "`invalid_idempotency_key`; an unknown or malformed query parameter is a plain-text 400 (not the Error shape)"},
+            "401": error_response("`unauthenticated`"),
+            "403": error_response("`forbidden`: the caller's role may not run this use (checked before the body is read)"),
+            "404": error_response("`unknown_import`: the use is not hospital, contractor or certification"),
+            "413": error_response("`file_too_large`: the file is over 2 GiB; split it"),
+            "422": error_response("`invalid_file`: the file cannot be imported, details.file_error says why: empty_file, not_a_table, undetectable_encoding, unreadable_xlsx, unreadable_csv, no_sheet, missing_header, empty_header, duplicated_header, invalid_header, header_mismatch (required columns missing, columns that are neither import columns nor items of the master, a column twice) …; `invalid_import`: a contractor import without its contractor, a contractor on another use, a contractor name over 200 characters; `invalid_upload`: a malformed multipart body or one without a file part; `idempotency_key_reused`: the key with another file"),
+            "503": error_response("`storage_unavailable` (the file could not be stored), `database_unavailable`")
+        }
+    })
+}
+
+/// `GET /api/imports/jobs/{id}`.
+fn import_status(id: &Value) -> Value {
+    json!({
+        "summary": "An import job's status and progress: its uploader, and the auditors of its program; for anyone else it does not exist",
+        "parameters": [id.clone(),
+            {"name": "after_position", "in": "query", "description": "wait (≤ 5 s) until the jobs view includes this position (the upload's `position`)", "schema": {"type": "integer"}}],
+        "responses": {
+            "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportJob"}}}},
+            "400": {"description": "an unknown or malformed query parameter (plain text)"},
+            "401": error_response("`unauthenticated`"),
+            "404": error_response("`import_job_not_found`: no such job, or not the caller's to see"),
+            "503": error_response("`view_behind`: after_position not reached within 5 s")
+        }
+    })
+}
+
+/// `GET /api/imports/jobs/{id}/rows`.
+fn import_rows(id: &Value) -> Value {
+    json!({
+        "summary": "Each row's outcome (who sees the job): JSON pages in row order, or with format=csv the whole list as a CSV download (UTF-8 with BOM; one line per error, one for a row without any: 行, 結果, 臨個票ID, 処理, 列, エラーコード, エラー内容, message). Messages never quote a cell of the file.",
+        "parameters": [id.clone(),
+            {"name": "after", "in": "query", "description": "rows after this row number (the previous page's next_after)", "schema": {"type": "integer"}},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+            {"name": "outcome", "in": "query", "schema": {"enum": ["applied", "unchanged", "rejected"]}},
+            {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"], "default": "json"}},
+            {"name": "after_position", "in": "query", "description": "as for the job's status", "schema": {"type": "integer"}}],
+        "responses": {
+            "200": {"description": "{job_id, rows, next_after} (next_after: null on the last page), or text/csv; charset=utf-8",
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "job_id": {"type": "string"},
+                        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/ImportRow"}},
+                        "next_after": {"type": ["integer", "null"]}}}},
+                    "text/csv": {"schema": {"type": "string"}}}},
+            "400": {"description": "an unknown or malformed query parameter (plain text)"},
+            "401": error_response("`unauthenticated`"),
+            "404": error_response("`import_job_not_found`"),
+            "422": error_response("`invalid_query`: outcome or format not one of its values"),
+            "503": error_response("`view_behind`")
+        }
+    })
+}
+
+fn import_accepted_schema() -> Value {
+    json!({"type": "object", "required": ["job_id", "status", "duplicate", "position", "sha256", "size", "status_url", "rows_url"], "properties": {
+        "job_id": {"type": "string"},
+        "status": {"const": "received"},
+        "duplicate": {"type": "boolean", "description": "a retry with the same Idempotency-Key: the first upload's job"},
+        "position": {"type": "integer", "description": "for ?after_position="},
+        "sha256": {"type": "string", "description": "the file's SHA-256 (hex)"},
+        "size": {"type": "integer", "description": "bytes"},
+        "status_url": {"type": "string", "example": "/api/imports/jobs/0192f3a4-…"},
+        "rows_url": {"type": "string", "example": "/api/imports/jobs/0192f3a4-…/rows"}}})
+}
+
+fn import_job_schema() -> Value {
+    let count = json!({"type": "integer"});
+    let maybe_count = json!({"type": ["integer", "null"]});
+    json!({"type": "object", "properties": {
+        "job_id": {"type": "string"},
+        "use": {"enum": ["hospital", "contractor", "certification"]},
+        "program": {"enum": ["nanbyo", "shoman"]},
+        "account_id": {"type": "string", "description": "the uploader"},
+        "role": {"type": "string"},
+        "file_name": {"type": "string"}, "file_size": count, "sha256": {"type": "string"},
+        "format": {"enum": ["csv_utf8", "csv_utf8_bom", "csv_shift_jis", "xlsx", "jsonl", null]},
+        "contractor": {"type": ["string", "null"]},
+        "status": {"enum": ["received", "applying", "finished", "failed"], "description": "received: its rows are being validated; applying; finished; failed (see failure)"},
+        "total": maybe_count, "valid": maybe_count,
+        "done": count, "through_row": count, "applied": count, "unchanged": count, "rejected": count,
+        "progress": {"type": "object", "properties": {"done": count, "total": maybe_count}},
+        "failure": {"type": ["object", "null"], "description": "why a failed job stopped (e.g. no_rows, uploader_inactive, header_mismatch, a file error); rows applied before stay",
+            "properties": {"code": {"type": "string"}, "message": {"type": "object", "properties": {"ja": {"type": "string"}, "en": {"type": "string"}}}}},
+        "received_at": {"type": "integer", "description": "Unix milliseconds"},
+        "updated_at": {"type": "integer", "description": "Unix milliseconds"}}})
+}
+
+fn import_row_schema() -> Value {
+    json!({"type": "object", "properties": {
+        "row": {"type": "integer", "description": "the row number in the file (header = row 1; JSON Lines: the line)"},
+        "outcome": {"enum": ["applied", "unchanged", "rejected"]},
+        "form_id": {"type": ["string", "null"]},
+        "action": {"type": ["string", "null"], "description": "created, updated, reviewed, received_and_reviewed (applied rows)"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "column": {"type": ["string", "null"]},
+            "code": {"type": "string", "description": "missing_value, invalid_value, invalid_type, unknown_disease, unknown_item, invalid_institution_code, forbidden_institution, unknown_institution, cannot_change, not_a_draft, form_not_found, ambiguous_recipient_number, access_key_mismatch, wrong_status …"},
+            "message": {"type": "object", "properties": {"ja": {"type": "string"}, "en": {"type": "string"}}}}}}}})
 }
 
 fn with_path(op: Value, name: &str) -> Value {

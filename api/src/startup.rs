@@ -72,6 +72,9 @@ impl Application {
                 research: Arc::new(crate::research::ResearchFiles::new(
                     crate::research::default_data_dir(store.as_ref()),
                 )),
+                imports: Arc::new(crate::imports::Imports::new(
+                    crate::research::default_data_dir(store.as_ref()),
+                )),
                 store,
                 masters,
             },
@@ -94,7 +97,8 @@ impl Application {
     /// Keeps research extracts (and, by default, the pseudonym key) under `dir` instead of
     /// beside the SQLite database or in ./nanbyo-data.
     pub fn with_data_dir(mut self, dir: std::path::PathBuf) -> Self {
-        self.state.research = Arc::new(crate::research::ResearchFiles::new(dir));
+        self.state.research = Arc::new(crate::research::ResearchFiles::new(dir.clone()));
+        self.state.imports = Arc::new(crate::imports::Imports::new(dir));
         self
     }
 
@@ -122,6 +126,11 @@ impl Application {
                 crate::nats::start(&self.state.store, settings, &data_dir, stopped)
                     .map_err(|e| StartupError::Command(e.to_string()))?,
             );
+        }
+        // Import jobs that a stop interrupted carry on from their last recorded batch.
+        {
+            let state = self.state.clone();
+            tokio::spawn(async move { state.imports.resume(&state).await });
         }
         let served = axum::serve(
             self.listener,

@@ -315,7 +315,7 @@ pub async fn create_form(
         "the patient is required",
     )))?;
     let action = FormAction::Draft {
-        master: Box::new(master),
+        master: std::sync::Arc::new(master),
         application: req.application,
         purpose: req.purpose,
         institution: req.institution,
@@ -325,6 +325,7 @@ pub async fn create_form(
         items,
         carried_over,
         paper: None,
+        imported: None,
     };
     let outcome = run_form_command(store, &id, actor, None, action, None, key.as_ref()).await?;
     Ok((id, outcome))
@@ -377,7 +378,7 @@ pub async fn register_paper_form(
         )))?;
     let sha256 = hex::encode(Sha256::digest(scan));
     let action = FormAction::Draft {
-        master: Box::new(master),
+        master: std::sync::Arc::new(master),
         application: req.application,
         purpose: req.purpose,
         institution: req.institution,
@@ -391,6 +392,7 @@ pub async fn register_paper_form(
             media_type: media_type.to_owned(),
             size: scan.len() as u64,
         }),
+        imported: None,
     };
     // Decide first (who may register, which jurisdiction, which items): nothing is stored for a
     // request that will be refused, since a stored scan can never be removed. Then the scan,
@@ -436,7 +438,7 @@ pub async fn form_command(
     id: &str,
     actor: Actor,
     reason: Option<String>,
-    action: impl FnOnce(Box<(DiseaseForm, String)>) -> FormAction,
+    action: impl FnOnce(std::sync::Arc<(DiseaseForm, String)>) -> FormAction,
     expected: Option<u64>,
     key: Option<&IdempotencyKey>,
 ) -> Result<Outcome, CommandError<FormError>> {
@@ -455,7 +457,7 @@ pub async fn form_command(
             actor,
             reason,
             today: Some(today_in_japan()),
-            action: action(Box::new(master)),
+            action: action(std::sync::Arc::new(master)),
         })
     };
     crate::execute_with::<ClinicalForm, FormCommand, _>(
@@ -514,6 +516,9 @@ pub struct FormView {
     pub carried_over: Option<domain::form::CarryOver>,
     /// The scan of an old-version paper form.
     pub paper: Option<domain::form::PaperScan>,
+    /// A form created by a bulk import: its job and row, the sending system's reference and,
+    /// for a contractor import, the contractor.
+    pub imported: Option<domain::form::ImportOrigin>,
     /// 行政記載欄 (municipality readers and auditors only).
     pub administrative: BTreeMap<String, Value>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -710,6 +715,7 @@ async fn view_form(
         patient,
         carried_over,
         paper: state.paper,
+        imported: state.imported,
         administrative: if matches!(
             actor.role,
             Role::MunicipalityStaff | Role::MunicipalityAdmin | Role::Auditor

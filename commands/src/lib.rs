@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod credentials;
 pub mod forms;
 pub mod import_source;
+pub mod imports;
 pub mod research;
 pub mod secrets;
 pub mod tabular;

@@ -123,6 +123,7 @@ impl EventCatalog {
         c.register::<crate::master::MasterEvent>();
         c.register::<crate::research::ResearchEvent>();
         c.register::<crate::patient::PatientEvent>();
+        c.register::<crate::import::ImportEvent>();
         c
     }
 

@@ -91,6 +91,18 @@ pub struct CarryOver {
     pub dropped_items: Vec<String>,
 }
 
+/// Where an imported form came from (一括取込): the import job and row, the sending system's
+/// reference for the form, and for a contractor import the contractor (委託業者) that prepared
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOrigin {
+    pub job: String,
+    pub row: u64,
+    pub external_ref: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contractor: Option<String>,
+}
+
 /// One item's change, old → new (`null` for absent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemChange {
@@ -160,6 +172,9 @@ pub enum FormEvent {
         /// A paper form registered by the municipality: received at once.
         #[serde(default)]
         paper: Option<PaperScan>,
+        /// A form created by a bulk import.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        imported: Option<ImportOrigin>,
     },
     ItemsEdited {
         changes: Vec<ItemChange>,
@@ -251,7 +266,7 @@ pub struct FormCommand {
 #[derive(Debug, Clone)]
 pub enum FormAction {
     Draft {
-        master: Box<(DiseaseForm, String)>,
+        master: std::sync::Arc<(DiseaseForm, String)>,
         application: Application,
         purpose: Purpose,
         institution: InstitutionCode,
@@ -262,9 +277,11 @@ pub enum FormAction {
         carried_over: Option<CarryOver>,
         /// Registers an old-version paper form (municipality staff) instead of a doctor's draft.
         paper: Option<PaperScan>,
+        /// Created by a bulk import; with a contractor, by an operator for any institution.
+        imported: Option<Box<ImportOrigin>>,
     },
     Edit {
-        master: Box<(DiseaseForm, String)>,
+        master: std::sync::Arc<(DiseaseForm, String)>,
         items: BTreeMap<String, Value>,
     },
     /// `access_key`: a fresh key made by the caller (see `commands::forms::new_access_key`).
@@ -275,7 +292,7 @@ pub enum FormAction {
         access_key: String,
     },
     Correct {
-        master: Box<(DiseaseForm, String)>,
+        master: std::sync::Arc<(DiseaseForm, String)>,
         items: BTreeMap<String, Value>,
     },
     Review {
@@ -342,6 +359,8 @@ pub struct ClinicalForm {
     pub paper: Option<PaperScan>,
     /// 行政記載欄.
     pub administrative: BTreeMap<String, Value>,
+    /// Set for a form created by a bulk import.
+    pub imported: Option<ImportOrigin>,
 }
 
 /// The current form version (令和6年4月1日改訂版); paper forms are of an earlier one.
@@ -525,9 +544,17 @@ impl Aggregate for ClinicalForm {
         // them: answering "forbidden" would tell that it does. An auditor of the program reads
         // every form of it, so it is told that it may not change one (403), not that none exists.
         let audits = actor.role == Role::Auditor && self.program == Some(actor.program);
+        // The operator who imports contractors' forms updates them by re-importing.
+        let imports = actor.role == Role::Operator
+            && self.program == Some(actor.program)
+            && self
+                .imported
+                .as_ref()
+                .is_some_and(|i| i.contractor.is_some());
         if self.exists
             && !self.in_scope(actor)
             && !audits
+            && !imports
             && !matches!(command.action, FormAction::Draft { .. })
         {
             return Err(FormError::NotFound);
@@ -544,6 +571,7 @@ impl Aggregate for ClinicalForm {
                 items,
                 carried_over,
                 paper,
+                imported,
             } => {
                 if self.exists {
                     return Err(FormError::AlreadyExists);
@@ -553,7 +581,20 @@ impl Aggregate for ClinicalForm {
                         "the disease belongs to the other program",
                     ));
                 }
+                let by_contractor = imported.as_ref().is_some_and(|i| i.contractor.is_some());
                 match paper {
+                    // A form a contractor prepared, imported by an operator for any
+                    // institution; the institution's doctor submits it.
+                    None if by_contractor => {
+                        if actor.role != Role::Operator {
+                            return Err(FormError::Forbidden(
+                                "only operators import contractors' forms",
+                            ));
+                        }
+                        if carried_over.is_some() {
+                            return Err(FormError::Invalid("an imported form is not carried over"));
+                        }
+                    }
                     // A doctor's (or clerk's) online form, at one of their institutions.
                     None => {
                         if !matches!(actor.role, Role::DesignatedDoctor | Role::Clerk) {
@@ -568,6 +609,9 @@ impl Aggregate for ClinicalForm {
                         }
                     }
                     // A paper form the municipality received and transcribes.
+                    Some(_) if imported.is_some() => {
+                        return Err(FormError::Invalid("a paper form is not imported"));
+                    }
                     Some(scan) => {
                         if actor.role != Role::MunicipalityStaff
                             || actor.jurisdiction.as_ref() != Some(jurisdiction)
@@ -625,6 +669,7 @@ impl Aggregate for ClinicalForm {
                         .collect(),
                     carried_over: carried_over.clone(),
                     paper: paper.clone(),
+                    imported: imported.as_deref().cloned(),
                 };
                 let mut events = vec![drafted];
                 events.extend(ClinicalForm::default().judged(
@@ -639,8 +684,17 @@ impl Aggregate for ClinicalForm {
                 if !self.exists {
                     return Err(FormError::NotFound);
                 }
-                if !matches!(actor.role, Role::DesignatedDoctor | Role::Clerk)
-                    || !self.in_scope(actor)
+                // An operator re-imports a contractor's form while it is still a draft.
+                let contractor_draft = actor.role == Role::Operator
+                    && self.program == Some(actor.program)
+                    && status == Some(Status::Draft)
+                    && self
+                        .imported
+                        .as_ref()
+                        .is_some_and(|i| i.contractor.is_some());
+                if !contractor_draft
+                    && (!matches!(actor.role, Role::DesignatedDoctor | Role::Clerk)
+                        || !self.in_scope(actor))
                 {
                     return Err(FormError::Forbidden(
                         "not a doctor or clerk of the form's institution",
@@ -865,9 +919,11 @@ impl Aggregate for ClinicalForm {
                 jurisdiction,
                 items,
                 paper,
+                imported,
                 ..
             } => {
                 self.exists = true;
+                self.imported = imported.clone();
                 self.program = Some(*program);
                 self.disease = disease.clone();
                 self.form_version = form_version.clone();

@@ -521,7 +521,7 @@ fn fmt_opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(String::new, |v| v.to_string())
 }
 
-fn valid_year_month(s: &str) -> bool {
+pub fn valid_year_month(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 7
         && b[4] == b'-'

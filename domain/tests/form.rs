@@ -20,12 +20,12 @@ const HOKKAIDO: &str = "010006";
 const TOKYO: &str = "130001";
 const KEY: &str = "ABCD2345EFGH";
 
-fn parkinson() -> Box<(DiseaseForm, String)> {
+fn parkinson() -> std::sync::Arc<(DiseaseForm, String)> {
     let d = shipped()
         .into_iter()
         .find(|d| d.program == Program::Nanbyo && d.code == "6")
         .expect("shipped");
-    Box::new((d, "master-2024-04-01".into()))
+    std::sync::Arc::new((d, "master-2024-04-01".into()))
 }
 
 fn code(c: &str) -> InstitutionCode {
@@ -104,6 +104,7 @@ fn draft(
             items,
             carried_over: None,
             paper: None,
+            imported: None,
         },
     )
 }
@@ -491,7 +492,7 @@ fn patient_data_stays_out_of_debug_output() {
 
 #[test]
 fn carry_over_keeps_what_the_new_version_has_and_lists_what_it_drops() {
-    let master = parkinson().0;
+    let master = parkinson().0.clone();
     let mut previous = meets();
     previous.insert("old.item_removed_in_2024".into(), json!(true));
     previous.insert("sev.meets_severity".into(), json!(true));

@@ -7,6 +7,7 @@
 pub mod directory;
 pub mod forms;
 pub mod history;
+pub mod imports;
 pub mod reads;
 pub mod research;
 mod runner;
@@ -23,6 +24,8 @@ pub const ALL: &[&str] = &[
     forms::NAME,
     history::NAME,
     research::NAME,
+    imports::JOBS,
+    imports::KEYS,
 ];
 
 /// Runs `$body` with `$p` bound to the projection named `$name`: `Some(result)`, or `None` for
@@ -50,6 +53,14 @@ macro_rules! with_projection {
             }),
             $crate::research::NAME => Some({
                 let $p = $crate::research::Research::default();
+                $body
+            }),
+            $crate::imports::JOBS => Some({
+                let $p = $crate::imports::ImportJobs;
+                $body
+            }),
+            $crate::imports::KEYS => Some({
+                let $p = $crate::imports::FormKeys;
                 $body
             }),
             _ => None,

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use domain::account::AccountEvent;
 use domain::audit::AccessEvent;
 use domain::form::{FormEvent, ItemChange, ReviewResult};
+use domain::import::ImportEvent;
 use domain::institution::InstitutionEvent;
 use domain::master::MasterEvent;
 use domain::patient::PatientEvent;
@@ -155,6 +156,7 @@ fn redact_payload(event: &RecordedEvent, key: &PseudonymKey) -> Result<Box<RawVa
         "form_reads" => access(decode(event)?, key),
         "patient" => patient(decode(event)?),
         "research_extract" => research(decode(event)?),
+        domain::import::STREAM_TYPE => import(decode(event)?),
         _ => return Err(RedactError::NoRule(event.event_type.clone())),
     };
     Ok(v)
@@ -227,6 +229,7 @@ fn form(e: FormEvent, key: &PseudonymKey) -> Box<RawValue> {
             items: its,
             carried_over,
             paper,
+            imported,
         } => {
             let (items, withheld_items) = items(&its);
             raw(&BusFormDrafted {
@@ -244,6 +247,12 @@ fn form(e: FormEvent, key: &PseudonymKey) -> Box<RawValue> {
                 withheld_items,
                 carried_over_from: carried_over.map(|c| c.from_form),
                 paper: paper.is_some(),
+                // The sending system's reference may be its own patient id: withheld.
+                imported: imported.map(|i| BusImportOrigin {
+                    job: i.job,
+                    row: i.row,
+                    contractor: i.contractor,
+                }),
             })
         }
         FormEvent::ItemsEdited { changes: c } => changes(&c, &[]),
@@ -437,6 +446,64 @@ fn research(e: ResearchEvent) -> Box<RawValue> {
     }
 }
 
+fn import(e: ImportEvent) -> Box<RawValue> {
+    match e {
+        // The file name may name a patient: withheld.
+        ImportEvent::ImportFileReceived {
+            use_,
+            program,
+            file,
+            contractor,
+        } => raw(&BusImportFileReceived {
+            use_: use_.as_str().to_owned(),
+            program: program.as_str().to_owned(),
+            size: file.size,
+            sha256: file.sha256,
+            format: file.format,
+            contractor,
+        }),
+        ImportEvent::ImportRowsValidated {
+            total,
+            valid,
+            rejected,
+        } => raw(&BusImportRowsValidated {
+            total,
+            valid,
+            rejected,
+        }),
+        // Row errors name columns and codes, never cells, but a batch can be large and its
+        // consumers need the forms, not the reasons: outcomes and forms only.
+        ImportEvent::ImportRowsApplied {
+            through_row,
+            results,
+        } => raw(&BusImportRowsApplied {
+            through_row,
+            results: results
+                .into_iter()
+                .map(|r| BusImportRow {
+                    row: r.row,
+                    outcome: r.outcome.as_str().to_owned(),
+                    form: r.form,
+                    action: r.action,
+                    error_codes: r.errors.into_iter().map(|e| e.code).collect(),
+                })
+                .collect(),
+        }),
+        ImportEvent::ImportFinished {
+            total,
+            applied,
+            unchanged,
+            rejected,
+        } => raw(&BusImportFinished {
+            total,
+            applied,
+            unchanged,
+            rejected,
+        }),
+        ImportEvent::ImportFailed { failure } => raw(&BusImportFailed { code: failure.code }),
+    }
+}
+
 // ---- payload shapes (one per event type; their JSON Schemas are in docs/asyncapi.json) ----
 
 /// No payload fields.
@@ -484,6 +551,9 @@ pub struct BusFormDrafted {
     pub carried_over_from: Option<String>,
     /// Registered from an old-version paper form.
     pub paper: bool,
+    /// Created by a bulk import (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported: Option<BusImportOrigin>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -625,6 +695,63 @@ pub struct BusResearchExtractRecorded {
     pub files: Vec<BusExtractFile>,
 }
 
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportOrigin {
+    pub job: String,
+    pub row: u64,
+    /// The contractor (委託業者) of a contractor import.
+    pub contractor: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportFileReceived {
+    /// `hospital`, `contractor` or `certification`.
+    #[serde(rename = "use")]
+    pub use_: String,
+    pub program: String,
+    pub size: u64,
+    pub sha256: String,
+    /// `csv_utf8`, `csv_utf8_bom`, `csv_shift_jis`, `xlsx`, `jsonl`, or null when unrecognised.
+    pub format: Option<String>,
+    pub contractor: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportRowsValidated {
+    pub total: u64,
+    pub valid: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportRow {
+    pub row: u64,
+    /// `applied`, `unchanged` or `rejected`.
+    pub outcome: String,
+    pub form: Option<String>,
+    pub action: Option<String>,
+    pub error_codes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportRowsApplied {
+    pub through_row: u64,
+    pub results: Vec<BusImportRow>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportFinished {
+    pub total: u64,
+    pub applied: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImportFailed {
+    pub code: String,
+}
+
 /// Adds a payload type to a generator and returns its schema (a `$ref`).
 pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
 
@@ -687,5 +814,18 @@ pub fn payload_schemas() -> Vec<(&'static str, &'static str, SchemaFn)> {
             "ResearchExtractRecorded",
             s!(BusResearchExtractRecorded),
         ),
+        (
+            "import_job",
+            "ImportFileReceived",
+            s!(BusImportFileReceived),
+        ),
+        (
+            "import_job",
+            "ImportRowsValidated",
+            s!(BusImportRowsValidated),
+        ),
+        ("import_job", "ImportRowsApplied", s!(BusImportRowsApplied)),
+        ("import_job", "ImportFinished", s!(BusImportFinished)),
+        ("import_job", "ImportFailed", s!(BusImportFailed)),
     ]
 }

@@ -9,8 +9,11 @@ use domain::account::{AccountEvent, DesignationRecord, NewAccount};
 use domain::audit::AccessEvent;
 use domain::disease::DiseaseForm;
 use domain::form::{
-    Actor, Application, ClinicalForm, Designation, FormAction, FormCommand, FormEvent, ItemChange,
-    Patient, ReviewResult, Sex,
+    Actor, Application, ClinicalForm, Designation, FormAction, FormCommand, FormEvent,
+    ImportOrigin, ItemChange, Patient, ReviewResult, Sex,
+};
+use domain::import::{
+    FileFailure, ImportEvent, ImportUse, ReceivedFile, RowIssue, RowOutcome, RowResult,
 };
 use domain::institution::InstitutionEvent;
 use domain::judgment::Purpose;
@@ -36,6 +39,8 @@ pub const DOCTOR_NAME: &str = "山本 一郎";
 pub const DOCTOR_NUMBER: &str = "DR-778899";
 pub const ORIGIN: &str = "203.0.113.77";
 pub const FREE_TEXT: &str = "鈴木花子さんから電話あり";
+/// A hospital system's reference for a form: often its own patient id.
+pub const EXTERNAL_REF: &str = "HIS-PT-00451-2024";
 
 /// A valid 受給者番号 (check digit computed).
 pub fn recipient_number() -> String {
@@ -80,6 +85,7 @@ pub fn identifiers() -> Vec<String> {
         // Not a direct identifier, but it joins the registry to the national system: kept off
         // the bus too.
         "REF-SAMPLE-LINK".into(),
+        EXTERNAL_REF.into(),
     ]
 }
 
@@ -120,7 +126,7 @@ pub fn draft_events(patient: Patient) -> Vec<FormEvent> {
         reason: None,
         today: Some("2024-06-01".into()),
         action: FormAction::Draft {
-            master: Box::new((parkinson, "master-2024-04-01".into())),
+            master: std::sync::Arc::new((parkinson, "master-2024-04-01".into())),
             application: Application::New,
             purpose: Purpose::Subsidy,
             institution: InstitutionCode::parse(HOSPITAL).expect("code"),
@@ -130,6 +136,7 @@ pub fn draft_events(patient: Patient) -> Vec<FormEvent> {
             items,
             carried_over: None,
             paper: None,
+            imported: None,
         },
     };
     ClinicalForm::default()
@@ -333,6 +340,79 @@ pub fn every_event() -> Vec<Sample> {
             }],
         },
     ));
+    // An imported draft, and a job whose file is named after the patient.
+    let mut imported = draft_events(patient());
+    if let Some(FormEvent::FormDrafted {
+        imported: origin, ..
+    }) = imported.first_mut()
+    {
+        *origin = Some(ImportOrigin {
+            job: "job-1".into(),
+            row: 2,
+            external_ref: EXTERNAL_REF.into(),
+            contractor: Some("株式会社入力センター".into()),
+        });
+    }
+    out.push(sample("form", n, &imported[0]));
+    let failure = FileFailure {
+        code: "header_mismatch".into(),
+        message_ja: NAME_KANJI.into(),
+        message_en: FREE_TEXT.into(),
+    };
+    let job_events = [
+        ImportEvent::ImportFileReceived {
+            use_: ImportUse::Hospital,
+            program: Program::Nanbyo,
+            file: ReceivedFile {
+                name: format!("{NAME_KANJI}_{BIRTH_DATE}.csv"),
+                size: 1234,
+                sha256: "cd".repeat(32),
+                format: Some("csv_shift_jis".into()),
+            },
+            contractor: None,
+        },
+        ImportEvent::ImportRowsValidated {
+            total: 2,
+            valid: 1,
+            rejected: 1,
+        },
+        ImportEvent::ImportRowsApplied {
+            through_row: 3,
+            results: vec![
+                RowResult {
+                    row: 2,
+                    outcome: RowOutcome::Applied,
+                    form: Some("form-1".into()),
+                    action: Some("created".into()),
+                    errors: vec![],
+                },
+                RowResult {
+                    row: 3,
+                    outcome: RowOutcome::Rejected,
+                    form: None,
+                    action: None,
+                    errors: vec![RowIssue {
+                        column: Some(NAME_KANA.into()),
+                        code: "invalid_type".into(),
+                        message_ja: FREE_TEXT.into(),
+                        message_en: ADDRESS.into(),
+                    }],
+                },
+            ],
+        },
+        ImportEvent::ImportFinished {
+            total: 2,
+            applied: 1,
+            unchanged: 0,
+            rejected: 1,
+        },
+        ImportEvent::ImportFailed { failure },
+    ];
+    out.extend(
+        job_events
+            .iter()
+            .map(|e| sample(domain::import::STREAM_TYPE, n, e)),
+    );
     out
 }
 
@@ -344,6 +424,7 @@ pub fn stream_id(sample: &Sample) -> String {
         "master" => "diseases".into(),
         "account" => "doctor-1".into(),
         "research_extract" => "extract-1".into(),
+        domain::import::STREAM_TYPE => "job-1".into(),
         _ => "form-1".into(),
     }
 }

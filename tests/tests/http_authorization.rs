@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use api::provision::{prefecture_government, Login, Provisioner, Who};
+use domain::import::ImportUse;
 use domain::{Program, Role};
 use eventstore::EventStore;
 use nanbyo_tests::Db;
@@ -103,6 +104,12 @@ enum Expect {
     Unauth,
     /// Another refusal with this status and code; nothing appended.
     Refused(u16, &'static str),
+    /// An accepted upload: 202 and the job recorded (events appended); once the job ended,
+    /// every one of its rows applied, and there were this many.
+    Imported(u64),
+    /// An accepted upload whose rows are out of the uploader's scope: 202 and the job
+    /// recorded, but once it ended no row applied and every row was rejected with this code.
+    RowsRejected(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +150,11 @@ enum Fixture {
     NewCode,
     /// A 難病 research extract made by the 難病 operator.
     Extract,
+    /// A 難病 received form of hospital A with a 受給者番号 of its own (recorded by Hokkaido's
+    /// staff in the administrative fields): what a certification result row names.
+    Certifiable,
+    /// A 難病 hospital import job of hospital A uploaded by the 難病 designated doctor, ended.
+    ImportJob,
 }
 
 /// What a request carries.
@@ -174,13 +186,17 @@ enum Payload {
     MasterVersion,
     /// A research extract request (purpose and approval, every disease).
     ResearchExtract,
+    /// An import file of this use (CSV, raw body) with one row: for a form import a new
+    /// 難病 draft of hospital A, for a certification import the fixture form's result.
+    ImportFile(ImportUse),
 }
 
 #[derive(Debug, Clone)]
 struct Endpoint {
     label: String,
     verb: Verb,
-    /// Placeholders: {form}, {account}, {code}, {hospital}, {self}, {extract}, {format}.
+    /// Placeholders: {form}, {account}, {code}, {hospital}, {self}, {extract}, {format},
+    /// {job}, and {use} (the use of an `ImportFile` payload).
     path: &'static str,
     fixture: Fixture,
     payload: Payload,
@@ -364,6 +380,61 @@ fn download_extract() -> Endpoint {
     )
 }
 
+/// An upload of a one-row file for `use_`. Every job then runs in the background: the cell
+/// waits for it to end (see `Harness::cell`).
+fn import(use_: ImportUse) -> Endpoint {
+    let (path, fixture) = match use_ {
+        ImportUse::Hospital => ("/api/imports/{use}?file_name=authz.csv", Fixture::Nothing),
+        ImportUse::Contractor => (
+            "/api/imports/{use}?contractor=authz-contractor",
+            Fixture::Nothing,
+        ),
+        ImportUse::Certification => ("/api/imports/{use}", Fixture::Certifiable),
+    };
+    post(
+        &format!("upload a {use_} import file"),
+        path,
+        fixture,
+        Payload::ImportFile(use_),
+    )
+}
+
+fn list_imports() -> Endpoint {
+    get(
+        "list own import jobs",
+        "/api/imports?limit=500",
+        Fixture::ImportJob,
+        false,
+    )
+}
+
+fn import_status() -> Endpoint {
+    get(
+        "status of a 難病 import job",
+        "/api/imports/jobs/{job}",
+        Fixture::ImportJob,
+        false,
+    )
+}
+
+fn import_rows() -> Endpoint {
+    get(
+        "rows of a 難病 import job",
+        "/api/imports/jobs/{job}/rows",
+        Fixture::ImportJob,
+        false,
+    )
+}
+
+fn import_rows_csv() -> Endpoint {
+    get(
+        "rows of a 難病 import job as CSV",
+        "/api/imports/jobs/{job}/rows?format=csv",
+        Fixture::ImportJob,
+        false,
+    )
+}
+
 fn create_form(program: Program) -> Endpoint {
     post(
         &format!("create a {program} form at hospital A"),
@@ -502,7 +573,9 @@ fn withdraw(f: Fixture) -> Endpoint {
 /// responsible person (all of hospital A), municipality admin, municipality staff (both of
 /// Hokkaido), operator, auditor, no login.
 fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
-    use Expect::{Allow, Filtered, Forbidden as F, Hidden as H, Lists, Refused, Unauth as U};
+    use Expect::{
+        Allow, Filtered, Forbidden as F, Hidden as H, Imported, Lists, Refused, Unauth as U,
+    };
     use Fixture::{Draft, Received, Submitted};
     use Program::Nanbyo;
     use Role::*;
@@ -692,6 +765,30 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
         (research_extract(), only_operator(created)),
         (download_extract(), only_operator(ok)),
         (search_forms(), [Lists, Lists, F, Lists, Lists, F, Lists, U]),
+        // Bulk imports: each use is for its role (a clerk imports for the institution too),
+        // refused before the file is read. A job is its uploader's and its program's
+        // auditors'; for anyone else it does not exist. The listing is one's own jobs only.
+        (
+            import(ImportUse::Hospital),
+            [Imported(1), Imported(1), F, F, F, F, F, U],
+        ),
+        (
+            import(ImportUse::Contractor),
+            [F, F, F, F, F, Imported(1), F, U],
+        ),
+        (
+            import(ImportUse::Certification),
+            [F, F, F, F, Imported(1), F, F, U],
+        ),
+        (
+            list_imports(),
+            [
+                Lists, Filtered, Filtered, Filtered, Filtered, Filtered, Filtered, U,
+            ],
+        ),
+        (import_status(), [ok, H, H, H, H, H, ok, U]),
+        (import_rows(), [ok, H, H, H, H, H, ok, U]),
+        (import_rows_csv(), [ok, H, H, H, H, H, ok, U]),
         // Forms.
         (create_form(Nanbyo), [created, created, F, F, F, F, F, U]),
         (paper(), [F, F, F, F, created, F, F, U]),
@@ -730,8 +827,9 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
 /// positive controls that show the fixtures themselves are sound.
 fn cross_table() -> Vec<(Endpoint, Caller, Expect)> {
     use Caller::{Applicant, Base, HospitalB, ResponsibleDoctor, Secondary, TargetItself, Tokyo};
-    use Expect::{Allow, Filtered, Forbidden, Hidden, Lists, Refused};
+    use Expect::{Allow, Filtered, Forbidden, Hidden, Imported, Lists, Refused, RowsRejected};
     use Fixture::{Draft, Received, Submitted};
+    use ImportUse::{Certification, Contractor, Hospital};
     use Program::{Nanbyo, Shoman};
     use Role::*;
     let unknown_disease = Refused(422, "unknown_disease");
@@ -965,6 +1063,52 @@ fn cross_table() -> Vec<(Endpoint, Caller, Expect)> {
             Hidden,
         ),
         (list_doctors(Shoman), Base(Nanbyo, Operator), Filtered),
+        // A 難病 import job does not exist for 小慢 accounts, its auditor included, nor for
+        // another institution's doctor; uploads are taken, but every row out of the
+        // uploader's program, institution or jurisdiction is rejected and nothing applies.
+        (import_status(), Base(Shoman, Auditor), Hidden),
+        (import_rows(), Base(Shoman, Auditor), Hidden),
+        (import_rows_csv(), Base(Shoman, Auditor), Hidden),
+        (import_status(), Base(Shoman, DesignatedDoctor), Hidden),
+        (list_imports(), Base(Shoman, Auditor), Filtered),
+        (
+            import(Hospital),
+            Base(Shoman, DesignatedDoctor),
+            RowsRejected("unknown_disease"),
+        ),
+        (
+            import(Contractor),
+            Base(Shoman, Operator),
+            RowsRejected("unknown_disease"),
+        ),
+        (
+            import(Certification),
+            Base(Shoman, MunicipalityStaff),
+            RowsRejected("form_not_found"),
+        ),
+        (import_status(), HospitalB(DesignatedDoctor), Hidden),
+        (import_rows(), HospitalB(DesignatedDoctor), Hidden),
+        (
+            import(Hospital),
+            HospitalB(DesignatedDoctor),
+            RowsRejected("forbidden_institution"),
+        ),
+        (
+            import(Hospital),
+            HospitalB(Clerk),
+            RowsRejected("forbidden_institution"),
+        ),
+        (import(Hospital), Secondary, Imported(1)),
+        (
+            import(Hospital),
+            Applicant,
+            RowsRejected("forbidden_institution"),
+        ),
+        (
+            import(Certification),
+            Tokyo(MunicipalityStaff),
+            RowsRejected("form_not_found"),
+        ),
         // Within 小慢 the same calls are allowed: the 小慢 fixtures are sound.
         (
             show_form(Draft(Shoman)),
@@ -1158,6 +1302,10 @@ struct Target {
     new_code: String,
     /// A research extract's id.
     extract: String,
+    /// An import job's id.
+    job: String,
+    /// The form's 受給者番号 (`Certifiable`).
+    recipient: String,
     /// What a listing must (`Lists`) or must not (`Filtered`) show.
     ids: Vec<String>,
     /// The fixture's own account, logged in (`OwnApproved`).
@@ -1284,6 +1432,7 @@ fn payload(p: Payload, c: &Ctx) -> Body {
         Payload::ResearchExtract => {
             json!({"purpose": "権限確認のための抽出", "approval": "AUTHZ-1"})
         }
+        Payload::ImportFile(use_) => return Body::Csv(import_file(use_, c.n, &c.target.recipient)),
         Payload::MasterVersion => {
             let mut disease: Value = serde_json::from_str(PARKINSON).expect("master json");
             disease["code"] = json!(format!("8{:04}", c.n));
@@ -1291,6 +1440,30 @@ fn payload(p: Payload, c: &Ctx) -> Body {
             json!({"version": format!("authz-{}", c.n), "diseases": [disease]})
         }
     })
+}
+
+/// The columns of a form import (hospital or contractor) the table uses: the required ones.
+const FORM_IMPORT_HEADER: &str = "external_ref,institution,disease,application,purpose,\
+research_consent,patient_name_kanji,patient_name_kana,patient_birth_date,patient_sex,\
+patient_address,patient_municipality";
+
+/// A one-row import file for `use_`: a new 難病 draft of hospital A (its own external_ref, so
+/// that every upload creates a form), or a certification result for `recipient`.
+fn import_file(use_: ImportUse, n: u64, recipient: &str) -> String {
+    match use_ {
+        ImportUse::Hospital | ImportUse::Contractor => format!(
+            "{FORM_IMPORT_HEADER}\nAUTHZ-{n},{HOSPITAL},6,new,subsidy,true,試験 患者,シケン カンジャ,\
+             1960-01-01,female,小樽市花園2丁目,012025\n"
+        ),
+        ImportUse::Certification => format!(
+            "recipient_number,result,period_from,period_to\n{recipient},certified,2026-12-01,2027-11-30\n"
+        ),
+    }
+}
+
+/// A 受給者番号 of its own for the `serial`th certifiable form.
+fn recipient_number(serial: u64) -> String {
+    domain::codes::append_check_digit(&format!("{:06}", 700_000 + serial))
 }
 
 /// An institution code of Hokkaido (医科, 郡市区 01) with `serial` and its check digit.
@@ -1632,6 +1805,79 @@ impl Harness {
                     ..Target::default()
                 }
             }
+            Fixture::Certifiable => {
+                let mut t = self.form(Program::Nanbyo, 2).await;
+                t.recipient = recipient_number(self.next());
+                self.must(
+                    &format!("/api/forms/{}/administrative", t.form),
+                    of(Program::Nanbyo, Role::MunicipalityStaff),
+                    json!({"fields": {"recipient_number": t.recipient}}),
+                    200,
+                )
+                .await;
+                t
+            }
+            Fixture::ImportJob => {
+                let doctor = of(Program::Nanbyo, Role::DesignatedDoctor);
+                let token = self.token(doctor);
+                let (status, accepted) = self
+                    .call(
+                        Verb::Post,
+                        "/api/imports/hospital?file_name=authz-fixture.csv",
+                        Some(&token),
+                        Body::Csv(import_file(ImportUse::Hospital, self.next(), "")),
+                    )
+                    .await;
+                assert_eq!(
+                    status,
+                    StatusCode::ACCEPTED,
+                    "[{:?}] setup: upload: {accepted}",
+                    self.db
+                );
+                let ended = self.job_end(&accepted, &token).await;
+                assert!(
+                    ended.job["status"] == "finished" && ended.job["applied"] == 1,
+                    "[{:?}] setup: the fixture job did not apply its row: {}",
+                    self.db,
+                    ended.job
+                );
+                let job = accepted["job_id"].as_str().expect("job id").to_owned();
+                Target {
+                    ids: vec![job.clone()],
+                    job,
+                    ..Target::default()
+                }
+            }
+        }
+    }
+
+    /// Waits until the job a 202 `accepted` names has ended (an import runs in the background
+    /// and appends its events meanwhile), then reads its rows, as the uploader (`token`).
+    /// A job that does not end within a minute is returned as it was then.
+    async fn job_end(&self, accepted: &Value, token: &str) -> JobEnd {
+        let id = accepted["job_id"].as_str().unwrap_or_default();
+        let position = accepted["position"].as_u64().unwrap_or(0);
+        let path = format!("/api/imports/jobs/{id}?after_position={position}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let job = loop {
+            let (status, job) = self.call(Verb::Get, &path, Some(token), Body::Empty).await;
+            let ended = matches!(job["status"].as_str(), Some("finished" | "failed"));
+            if (status == StatusCode::OK && ended) || std::time::Instant::now() >= deadline {
+                break job;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        let (_, rows) = self
+            .call(
+                Verb::Get,
+                &format!("/api/imports/jobs/{id}/rows?limit=1000"),
+                Some(token),
+                Body::Empty,
+            )
+            .await;
+        JobEnd {
+            rows: rows["rows"].as_array().cloned().unwrap_or_default(),
+            job,
         }
     }
 
@@ -1671,6 +1917,11 @@ impl Harness {
             )),
             // The search reads the form search view, a projection.
             Fixture::Received(p) => Some((SEARCH.to_owned(), of(p, Role::Auditor))),
+            // The jobs view, also a projection (the fixture waited on it for the job's end).
+            Fixture::ImportJob => Some((
+                "/api/imports?limit=500".to_owned(),
+                of(Program::Nanbyo, Role::DesignatedDoctor),
+            )),
             _ => None,
         };
         if let Some((path, caller)) = listing {
@@ -1721,7 +1972,15 @@ impl Harness {
             .replace("{hospital}", HOSPITAL)
             .replace("{self}", &self_id)
             .replace("{extract}", &target.extract)
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{job}", &target.job)
+            .replace(
+                "{use}",
+                match ep.payload {
+                    Payload::ImportFile(use_) => use_.as_str(),
+                    _ => "",
+                },
+            );
         let ctx = Ctx {
             target: &target,
             login: login.as_ref(),
@@ -1731,7 +1990,24 @@ impl Harness {
         let before = self.events().await;
         let (status, value) = self.call(ep.verb, &path, token.as_deref(), body).await;
         let appended = self.events().await != before;
-        let verdict = judge(expect, status, &value, appended, ep.appends, &target.ids);
+        // An accepted upload starts a job that appends events in the background: wait for it
+        // to end, whatever the cell expected, so that no later cell counts its events as its
+        // own (a refused call would look as if it appended something).
+        let job = match (status, token.as_deref()) {
+            (StatusCode::ACCEPTED, Some(t)) if value["job_id"].is_string() => {
+                Some(self.job_end(&value, t).await)
+            }
+            _ => None,
+        };
+        let verdict = judge(
+            expect,
+            status,
+            &value,
+            appended,
+            ep.appends,
+            &target.ids,
+            job.as_ref(),
+        );
         if verdict.is_ok() && matches!(ep.payload, Payload::Password) {
             if let Some(l) = self.logins.lock().expect("logins").get_mut(&caller) {
                 l.password = next_password(&l.password);
@@ -1759,6 +2035,12 @@ impl Harness {
     }
 }
 
+/// How an accepted import ended: the job as its status route shows it, and its rows.
+struct JobEnd {
+    job: Value,
+    rows: Vec<Value>,
+}
+
 /// Whether the answer is what the cell expects.
 fn judge(
     expect: Expect,
@@ -1767,6 +2049,7 @@ fn judge(
     appended: bool,
     appends: bool,
     ids: &[String],
+    job: Option<&JobEnd>,
 ) -> Result<(), String> {
     let status = status.as_u16();
     let code = body["code"].as_str().unwrap_or("");
@@ -1846,6 +2129,43 @@ fn judge(
             is(want)?;
             code_is(c)?;
             unchanged()
+        }
+        Expect::Imported(_) | Expect::RowsRejected(_) => {
+            is(202)?;
+            if !appended {
+                return Err("an accepted upload recorded nothing".into());
+            }
+            let Some(JobEnd { job, rows }) = job else {
+                return Err("no job in the answer".into());
+            };
+            if job["status"] != "finished" {
+                return Err(format!("the job did not finish: {job}"));
+            }
+            let count = |k: &str| job[k].as_u64().unwrap_or(u64::MAX);
+            match expect {
+                Expect::Imported(n) if (count("total"), count("applied")) != (n, n) => Err(
+                    format!("{n} rows applied expected; the job ended as {job}; rows: {rows:?}"),
+                ),
+                Expect::RowsRejected(_) if count("applied") != 0 => {
+                    Err(format!("a row out of scope applied: {job}"))
+                }
+                Expect::RowsRejected(c) => {
+                    let reasons: Vec<&Value> = rows.iter().map(|r| &r["errors"]).collect();
+                    let every = !rows.is_empty()
+                        && rows.iter().all(|r| {
+                            r["outcome"] == "rejected"
+                                && r["errors"]
+                                    .as_array()
+                                    .is_some_and(|e| e.iter().any(|e| e["code"] == c))
+                        });
+                    if every {
+                        Ok(())
+                    } else {
+                        Err(format!("not every row rejected as {c}: {reasons:?}"))
+                    }
+                }
+                _ => Ok(()),
+            }
         }
     }
 }

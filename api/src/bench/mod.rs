@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod forms;
+pub mod import;
 pub mod projections;
 pub mod relay;
 pub mod research;

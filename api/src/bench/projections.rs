@@ -127,6 +127,7 @@ async fn generate(store: &Arc<dyn EventStore>, forms: usize) -> Result<Vec<Strin
                         items,
                         carried_over: None,
                         paper: None,
+                        imported: None,
                     },
                     FormEvent::JudgmentRecorded {
                         judgment,

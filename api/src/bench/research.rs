@@ -279,6 +279,7 @@ async fn generate(store: &Arc<dyn EventStore>, n: usize, version: &str) -> Resul
                         items,
                         carried_over: None,
                         paper: None,
+                        imported: None,
                     },
                     FormEvent::JudgmentRecorded {
                         judgment,

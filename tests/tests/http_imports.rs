@@ -1,0 +1,749 @@
+//! Bulk imports over HTTP on both backends: the example files of `docs/imports.md` in every
+//! format (hospital drafts, contractor forms, certification results matched by 受給者番号),
+//! the same file twice applying nothing twice, bad files refused with nothing recorded, bad
+//! rows rejected per row with their column while the good rows apply, and who may upload and
+//! see a job.
+
+mod support;
+
+use std::time::Duration;
+
+use api::provision::{Provisioner, Who};
+use domain::Role;
+use eventstore::EventStore;
+use nanbyo_tests::Db;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use support::spawn_with_store;
+
+const HOSPITAL: &str = "0110113719";
+const OTHER_HOSPITAL: &str = "0110112349";
+
+const FORMATS: &[(&str, &str)] = &[
+    ("utf8.csv", "csv_utf8"),
+    ("utf8-bom.csv", "csv_utf8_bom"),
+    ("sjis.csv", "csv_shift_jis"),
+    ("xlsx", "xlsx"),
+    ("jsonl", "jsonl"),
+];
+
+fn example(kind: &str, suffix: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/imports")
+        .join(kind)
+        .join(format!("{kind}.{suffix}"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+struct Service {
+    base: String,
+    store: Arc<dyn EventStore>,
+    client: Client,
+    doctor: String,
+    clerk: String,
+    staff: String,
+    operator: String,
+    auditor: String,
+    other_doctor: String,
+}
+
+async fn service(db: Db) -> Service {
+    let (base, _, store) = spawn_with_store(db).await;
+    let accounts = Provisioner::new(store.clone());
+    let client = Client::new();
+    let operator = accounts.token(&Who::new(Role::Operator)).await.expect("op");
+    for (code, name) in [(HOSPITAL, "札幌中央病院"), (OTHER_HOSPITAL, "小樽病院")] {
+        let r = client
+            .post(format!("{base}/api/masters/institutions"))
+            .bearer_auth(&operator)
+            .json(&json!({"code": code, "name": name}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    Service {
+        doctor: accounts
+            .token(&Who::new(Role::DesignatedDoctor).at(HOSPITAL))
+            .await
+            .expect("doctor"),
+        clerk: accounts
+            .token(&Who::new(Role::Clerk).at(HOSPITAL))
+            .await
+            .expect("clerk"),
+        staff: accounts
+            .token(&Who::new(Role::MunicipalityStaff).of("010006"))
+            .await
+            .expect("staff"),
+        auditor: accounts
+            .token(&Who::new(Role::Auditor))
+            .await
+            .expect("auditor"),
+        other_doctor: accounts
+            .token(&Who::new(Role::DesignatedDoctor).at(OTHER_HOSPITAL))
+            .await
+            .expect("other doctor"),
+        operator,
+        base,
+        store,
+        client,
+    }
+}
+
+impl Service {
+    async fn upload(
+        &self,
+        token: &str,
+        kind: &str,
+        query: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(format!("{}/api/imports/{kind}{query}", self.base))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status();
+        (status, r.json().await.expect("json"))
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status();
+        (status, r.json().await.expect("json"))
+    }
+
+    /// Uploads and waits for the job to end; returns its final status.
+    async fn import(&self, token: &str, kind: &str, query: &str, body: Vec<u8>) -> Value {
+        let (status, accepted) = self.upload(token, kind, query, body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+        self.wait(token, accepted["job_id"].as_str().expect("job id"))
+            .await
+    }
+
+    async fn wait(&self, token: &str, job: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, body) = self.get(token, &format!("/api/imports/jobs/{job}")).await;
+            if status == StatusCode::OK
+                && matches!(body["status"].as_str(), Some("finished" | "failed"))
+            {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {job} did not end: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn rows(&self, token: &str, job: &str) -> Vec<Value> {
+        let (status, body) = self
+            .get(token, &format!("/api/imports/jobs/{job}/rows?limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["rows"].as_array().expect("rows").clone()
+    }
+
+    async fn form_events(&self) -> usize {
+        let mut n = 0;
+        let mut after = 0;
+        loop {
+            let page = self.store.read_all(after, 10_000).await.expect("read");
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            n += page
+                .iter()
+                .filter(|e| e.stream.stream_type == "form")
+                .count();
+        }
+        n
+    }
+
+    async fn import_events(&self) -> usize {
+        let mut n = 0;
+        let mut after = 0;
+        loop {
+            let page = self.store.read_all(after, 10_000).await.expect("read");
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            n += page
+                .iter()
+                .filter(|e| e.stream.stream_type == "import_job")
+                .count();
+        }
+        n
+    }
+}
+
+fn counts(job: &Value) -> (u64, u64, u64, u64) {
+    (
+        job["total"].as_u64().unwrap_or(u64::MAX),
+        job["applied"].as_u64().unwrap_or(u64::MAX),
+        job["unchanged"].as_u64().unwrap_or(u64::MAX),
+        job["rejected"].as_u64().unwrap_or(u64::MAX),
+    )
+}
+
+/// Every example format: hospital drafts; the same file again changes nothing; contractor
+/// forms named after their contractor; the doctor submits, the municipality receives, and the
+/// certification results apply to the right forms — twice uploaded, applied once.
+async fn examples_import_as_documented(db: Db) {
+    for (suffix, format) in FORMATS {
+        let s = service(db).await;
+        let job = s
+            .import(
+                &s.doctor,
+                "hospital",
+                "?file_name=hospital.csv",
+                example("hospital", suffix),
+            )
+            .await;
+        assert_eq!(job["status"], "finished", "{suffix}: {job}");
+        assert_eq!(job["format"], *format, "{suffix}");
+        assert_eq!(counts(&job), (3, 3, 0, 0), "{suffix}: {job}");
+        assert_eq!(job["progress"]["done"], 3);
+        let rows = s.rows(&s.doctor, job["job_id"].as_str().unwrap()).await;
+        assert_eq!(
+            rows.iter()
+                .map(|r| r["row"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            if *suffix == "jsonl" {
+                [1, 2, 3]
+            } else {
+                [2, 3, 4]
+            },
+            "{suffix}: rows numbered as in the file (JSON Lines: line numbers)"
+        );
+        assert!(
+            rows.iter().all(|r| r["action"] == "created"),
+            "{suffix}: {rows:?}"
+        );
+        let forms: Vec<String> = rows
+            .iter()
+            .map(|r| r["form_id"].as_str().expect("form").to_owned())
+            .collect();
+        // A draft, judged, marked as imported.
+        let (status, form) = s.get(&s.doctor, &format!("/api/forms/{}", forms[0])).await;
+        assert_eq!(status, StatusCode::OK, "{form}");
+        assert_eq!(form["status"], "draft");
+        assert_eq!(form["judgment"]["outcome"], "meets", "{form}");
+
+        // The same file again: every row unchanged, no form event appended.
+        let before = s.form_events().await;
+        let again = s
+            .import(&s.clerk, "hospital", "", example("hospital", suffix))
+            .await;
+        assert_eq!(counts(&again), (3, 0, 3, 0), "{suffix}: {again}");
+        assert_eq!(
+            s.form_events().await,
+            before,
+            "{suffix}: nothing appended twice"
+        );
+
+        // Contractor forms, by an operator, named after the contractor.
+        let job = s
+            .import(
+                &s.operator,
+                "contractor",
+                "?contractor=%E6%A0%AA%E5%BC%8F%E4%BC%9A%E7%A4%BE%E5%85%A5%E5%8A%9B",
+                example("contractor", suffix),
+            )
+            .await;
+        assert_eq!(counts(&job), (2, 2, 0, 0), "{suffix}: {job}");
+        assert_eq!(job["contractor"], "株式会社入力");
+
+        // The doctor submits the hospital forms; the municipality receives them.
+        for form in &forms {
+            let r = s
+                .client
+                .post(format!("{}/api/forms/{form}/submit", s.base))
+                .bearer_auth(&s.doctor)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("submit");
+            assert_eq!(r.status(), StatusCode::OK, "submit");
+            let (_, submitted) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
+            let key = submitted["access_key"]
+                .as_str()
+                .expect("access key")
+                .to_owned();
+            let r = s
+                .client
+                .post(format!("{}/api/forms/{form}/receive", s.base))
+                .bearer_auth(&s.staff)
+                .json(&json!({"access_key": key}))
+                .send()
+                .await
+                .expect("receive");
+            assert_eq!(r.status(), StatusCode::OK, "receive");
+        }
+        // Certification results, matched by 受給者番号 (rows 2 and 3 of the hospital file).
+        let job = s
+            .import(
+                &s.staff,
+                "certification",
+                "",
+                example("certification", suffix),
+            )
+            .await;
+        assert_eq!(counts(&job), (2, 2, 0, 0), "{suffix}: {job}");
+        let rows = s.rows(&s.staff, job["job_id"].as_str().unwrap()).await;
+        assert_eq!(rows[0]["form_id"], forms[1].as_str(), "{rows:?}");
+        assert_eq!(rows[1]["form_id"], forms[2].as_str(), "{rows:?}");
+        let (_, certified) = s.get(&s.staff, &format!("/api/forms/{}", forms[1])).await;
+        assert_eq!(certified["status"], "decided", "{certified}");
+        assert_eq!(certified["review"]["result"], "certified", "{certified}");
+        assert_eq!(certified["review"]["from"], "2026-12-01");
+        let (_, issued) = s.get(&s.staff, &format!("/api/forms/{}", forms[2])).await;
+        assert_eq!(issued["review"]["result"], "certificate_issued", "{issued}");
+        let before = s.form_events().await;
+        let again = s
+            .import(
+                &s.staff,
+                "certification",
+                "",
+                example("certification", suffix),
+            )
+            .await;
+        assert_eq!(counts(&again), (2, 0, 2, 0), "{suffix}: {again}");
+        assert_eq!(s.form_events().await, before);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn examples_import_as_documented_postgres() {
+    examples_import_as_documented(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn examples_import_as_documented_sqlite() {
+    examples_import_as_documented(Db::Sqlite).await;
+}
+
+const HEADER: &str = "external_ref,institution,disease,application,purpose,research_consent,\
+patient_name_kanji,patient_name_kana,patient_birth_date,patient_sex,patient_address,\
+patient_municipality,sev.hoehn_yahr,sev.daily_life_disability";
+
+fn row(reference: &str, institution: &str, disease: &str, yahr: &str) -> String {
+    format!(
+        "{reference},{institution},{disease},new,subsidy,true,試験 患者,シケン カンジャ,1960-01-01,\
+         female,小樽市花園2丁目,012025,{yahr},2"
+    )
+}
+
+/// Files that cannot be imported are refused at upload with a code and a message in both
+/// languages, and nothing is recorded.
+async fn bad_files_are_refused(db: Db) {
+    let s = service(db).await;
+    let xlsx = example("hospital", "xlsx");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", vec![], "empty_file"),
+        (
+            "pdf renamed .csv",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length 12 /Filter /FlateDecode >>\nstream\n\x78\x9c\x03\x00\x00\x00\x00\x01\nendstream\nendobj\n"
+                .to_vec(),
+            "not_a_table",
+        ),
+        ("truncated xlsx", xlsx[..xlsx.len() / 2].to_vec(), "unreadable_xlsx"),
+        (
+            "missing columns",
+            "external_ref,institution\nA,0110113719\n".as_bytes().to_vec(),
+            "header_mismatch",
+        ),
+        (
+            "unknown column",
+            format!("{HEADER},favourite_colour\n{}\n", row("A", HOSPITAL, "6", "3")).into_bytes(),
+            "header_mismatch",
+        ),
+        (
+            "no header row",
+            format!("{}\n", row("A", HOSPITAL, "6", "3")).into_bytes(),
+            "header_mismatch",
+        ),
+        (
+            "invalid Shift_JIS",
+            {
+                let mut b = format!("{HEADER}\n").into_bytes();
+                b.extend_from_slice(b"A,0110113719,6,new,subsidy,true,\x82\xa0\xff\xfe,x\n");
+                b
+            },
+            "undetectable_encoding",
+        ),
+    ];
+    for (what, body, code) in cases {
+        let (status, error) = s.upload(&s.doctor, "hospital", "", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {error}");
+        assert_eq!(error["details"]["file_error"], code, "{what}: {error}");
+        assert!(
+            !error["message"]["ja"].as_str().unwrap_or("").is_empty()
+                && !error["message"]["en"].as_str().unwrap_or("").is_empty(),
+            "{what}: {error}"
+        );
+    }
+    assert_eq!(
+        s.import_events().await,
+        0,
+        "a refused upload records nothing"
+    );
+    assert_eq!(s.form_events().await, 0);
+    // An unknown kind of import.
+    let (status, error) = s.upload(&s.doctor, "everything", "", b"x".to_vec()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_files_are_refused_postgres() {
+    bad_files_are_refused(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_files_are_refused_sqlite() {
+    bad_files_are_refused(Db::Sqlite).await;
+}
+
+/// Each bad row is rejected with its row number, column, code and messages; the good rows
+/// apply; the results come as JSON pages and as a CSV download.
+async fn bad_rows_are_rejected_and_good_rows_apply(db: Db) {
+    let s = service(db).await;
+    let file = [
+        HEADER.to_owned(),
+        row("OK-1", HOSPITAL, "6", "3"),
+        row("BAD-DISEASE", HOSPITAL, "999", "3"),
+        row("BAD-ITEM", HOSPITAL, "6", "9"),
+        row("BAD-CODE", "0110113710", "6", "3"),
+        row("NOT-MINE", OTHER_HOSPITAL, "6", "3"),
+        // A blank row counts as a row number but is not a row.
+        String::new(),
+        row("", HOSPITAL, "6", "3"),
+        row("OK-2", HOSPITAL, "6", "4"),
+        // The same reference again: the second row updates the first's draft.
+        row("OK-2", HOSPITAL, "6", "5"),
+    ]
+    .join("\n");
+    let job = s
+        .import(
+            &s.doctor,
+            "hospital",
+            "?file_name=mixed.csv",
+            file.into_bytes(),
+        )
+        .await;
+    assert_eq!(job["status"], "finished", "{job}");
+    assert_eq!(job["file_name"], "mixed.csv");
+    assert_eq!(counts(&job), (8, 3, 0, 5), "{job}");
+    assert_eq!(
+        job["valid"], 3,
+        "validation counts the rows that can be applied: {job}"
+    );
+    let id = job["job_id"].as_str().unwrap();
+    let rows = s.rows(&s.doctor, id).await;
+    let by_row = |n: u64| {
+        rows.iter()
+            .find(|r| r["row"] == n)
+            .unwrap_or_else(|| panic!("row {n}: {rows:?}"))
+            .clone()
+    };
+    let error = |n: u64| by_row(n)["errors"][0].clone();
+    assert_eq!(by_row(2)["outcome"], "applied");
+    assert_eq!(error(3)["column"], "disease");
+    assert_eq!(error(3)["code"], "unknown_disease");
+    assert_eq!(error(4)["column"], "sev.hoehn_yahr");
+    assert_eq!(error(4)["code"], "invalid_type");
+    assert_eq!(error(5)["column"], "institution");
+    assert_eq!(error(5)["code"], "invalid_institution_code");
+    assert_eq!(error(6)["code"], "forbidden_institution");
+    assert!(
+        rows.iter().all(|r| r["row"] != 7),
+        "the blank row 7 is not a row"
+    );
+    assert_eq!(error(8)["column"], "external_ref");
+    assert_eq!(error(8)["code"], "missing_value");
+    for n in [3, 4, 5, 6, 8] {
+        let e = error(n);
+        assert!(
+            !e["message"]["ja"].as_str().unwrap_or("").is_empty()
+                && !e["message"]["en"].as_str().unwrap_or("").is_empty(),
+            "row {n}: {e}"
+        );
+        // No message quotes the row's personal data.
+        assert!(!e.to_string().contains("シケン"), "row {n}: {e}");
+    }
+    assert_eq!(by_row(9)["action"], "created");
+    assert_eq!(by_row(10)["action"], "updated");
+    assert_eq!(by_row(9)["form_id"], by_row(10)["form_id"]);
+    let (_, form) = s
+        .get(
+            &s.doctor,
+            &format!("/api/forms/{}", by_row(10)["form_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(form["items"]["sev.hoehn_yahr"], "5", "{form}");
+
+    // Only the rejected rows, and the CSV download.
+    let (_, page) = s
+        .get(
+            &s.doctor,
+            &format!("/api/imports/jobs/{id}/rows?outcome=rejected&limit=2"),
+        )
+        .await;
+    let first: Vec<u64> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(first, [3, 4], "{page}");
+    let (_, page) = s
+        .get(
+            &s.doctor,
+            &format!(
+                "/api/imports/jobs/{id}/rows?outcome=rejected&limit=10&after={}",
+                page["next_after"]
+            ),
+        )
+        .await;
+    let rest: Vec<u64> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rest, [5, 6, 8], "{page}");
+    let r = s
+        .client
+        .get(format!("{}/api/imports/jobs/{id}/rows?format=csv", s.base))
+        .bearer_auth(&s.doctor)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let text = r.text().await.expect("text");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 1 + 8, "{text}");
+    assert!(lines[2].starts_with("3,rejected,"), "{text}");
+    assert!(lines[2].contains("unknown_disease"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_rows_are_rejected_and_good_rows_apply_postgres() {
+    bad_rows_are_rejected_and_good_rows_apply(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_rows_are_rejected_and_good_rows_apply_sqlite() {
+    bad_rows_are_rejected_and_good_rows_apply(Db::Sqlite).await;
+}
+
+/// Each use is for its role; a job is seen by its uploader and the program's auditors only;
+/// a multipart upload names its file and contractor.
+async fn uploads_and_jobs_are_scoped(db: Db) {
+    let s = service(db).await;
+    let file = || format!("{HEADER}\n{}\n", row("S-1", HOSPITAL, "6", "3")).into_bytes();
+    for (token, kind) in [
+        (&s.staff, "hospital"),
+        (&s.doctor, "contractor"),
+        (&s.doctor, "certification"),
+        (&s.auditor, "hospital"),
+        (&s.operator, "certification"),
+    ] {
+        let (status, error) = s.upload(token, kind, "", file()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind}: {error}");
+    }
+    // A contractor import must name its contractor.
+    let (status, error) = s.upload(&s.operator, "contractor", "", file()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(s.import_events().await, 0);
+
+    // Multipart, with the contractor as a text part.
+    let boundary = "nanbyo-boundary-1";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"contractor\"\r\n\r\n入力センター\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"forms.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(file());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let r = s
+        .client
+        .post(format!("{}/api/imports/contractor", s.base))
+        .bearer_auth(&s.operator)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let accepted: Value = r.json().await.expect("json");
+    let id = accepted["job_id"].as_str().unwrap().to_owned();
+    let job = s.wait(&s.operator, &id).await;
+    assert_eq!(job["file_name"], "forms.csv");
+    assert_eq!(job["contractor"], "入力センター");
+    assert_eq!(counts(&job), (1, 1, 0, 0), "{job}");
+    // The doctor of the institution sees the contractor's draft and may submit it.
+    let rows = s.rows(&s.operator, &id).await;
+    let form = rows[0]["form_id"].as_str().unwrap();
+    let (status, draft) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    // Someone else's job does not exist for them; an auditor of the program reads it.
+    let (status, _) = s.get(&s.doctor, &format!("/api/imports/jobs/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = s
+        .get(&s.other_doctor, &format!("/api/imports/jobs/{id}/rows"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = s.get(&s.auditor, &format!("/api/imports/jobs/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mine) = s.get(&s.operator, "/api/imports").await;
+    assert_eq!(mine["jobs"].as_array().map(Vec::len), Some(1), "{mine}");
+    let (_, theirs) = s.get(&s.doctor, "/api/imports").await;
+    assert_eq!(theirs["jobs"].as_array().map(Vec::len), Some(0), "{theirs}");
+
+    // A retried upload with the same Idempotency-Key is the same job; the key with another
+    // file is refused.
+    let send = |body: Vec<u8>| {
+        s.client
+            .post(format!("{}/api/imports/hospital", s.base))
+            .bearer_auth(&s.doctor)
+            .header("idempotency-key", "upload-1")
+            .body(body)
+            .send()
+    };
+    let first: Value = send(file())
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let retry: Value = send(file())
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["job_id"], retry["job_id"], "{first} {retry}");
+    assert_eq!(retry["duplicate"], true);
+    let other = send(format!("{HEADER}\n{}\n", row("S-2", HOSPITAL, "6", "3")).into_bytes())
+        .await
+        .expect("request");
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_and_jobs_are_scoped_postgres() {
+    uploads_and_jobs_are_scoped(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_and_jobs_are_scoped_sqlite() {
+    uploads_and_jobs_are_scoped(Db::Sqlite).await;
+}
+
+/// Certification results matched by アクセスキー: a submitted form is received and reviewed in
+/// one step; a wrong key, a result that does not fit the form's purpose and a form of another
+/// jurisdiction are rejected per row; a file with only bad rows applies nothing.
+async fn results_by_access_key(db: Db) {
+    let s = service(db).await;
+    let job = s
+        .import(&s.doctor, "hospital", "", example("hospital", "utf8.csv"))
+        .await;
+    let rows = s.rows(&s.doctor, job["job_id"].as_str().unwrap()).await;
+    let forms: Vec<String> = rows
+        .iter()
+        .map(|r| r["form_id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut keys = vec![];
+    for form in &forms {
+        let r = s
+            .client
+            .post(format!("{}/api/forms/{form}/submit", s.base))
+            .bearer_auth(&s.doctor)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(r.status(), StatusCode::OK);
+        let (_, f) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
+        keys.push(f["access_key"].as_str().expect("key").to_owned());
+    }
+    let before = s.form_events().await;
+    // Row 2: certified by key (form 1, submitted, not yet received); row 3: a key nobody has;
+    // row 4: `certified` for the registrant-certificate-only form 3; row 5: a bad recipient
+    // number; row 6: by 受給者番号 of form 2, which was never received.
+    let file = format!(
+        "access_key,recipient_number,result,period_from,period_to,reason\n\
+         {},,認定,2026-12-01,2027-11-30,\n\
+         ZZZZ2345ZZZZ,,certified,2026-12-01,2027-11-30,\n\
+         {},,certified,2026-12-01,2027-11-30,\n\
+         ,1234567,certified,2026-12-01,2027-11-30,\n\
+         ,1234566,not_certified,,,重症度基準を満たさない\n",
+        keys[0].to_lowercase(),
+        keys[2]
+    );
+    let job = s
+        .import(&s.staff, "certification", "", file.into_bytes())
+        .await;
+    assert_eq!(counts(&job), (5, 1, 0, 4), "{job}");
+    let rows = s.rows(&s.staff, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(rows[0]["action"], "received_and_reviewed", "{rows:?}");
+    assert_eq!(rows[0]["form_id"], forms[0].as_str());
+    assert_eq!(rows[1]["errors"][0]["code"], "form_not_found", "{rows:?}");
+    assert_eq!(rows[1]["errors"][0]["column"], "access_key");
+    assert_eq!(rows[2]["errors"][0]["code"], "invalid_row", "{rows:?}");
+    assert_eq!(
+        rows[3]["errors"][0]["column"], "recipient_number",
+        "{rows:?}"
+    );
+    assert_eq!(rows[4]["errors"][0]["code"], "form_not_found", "{rows:?}");
+    // Form 1: received and decided; nothing else changed.
+    let (_, decided) = s.get(&s.staff, &format!("/api/forms/{}", forms[0])).await;
+    assert_eq!(decided["status"], "decided", "{decided}");
+    assert_eq!(s.form_events().await, before + 2);
+    // Staff of another jurisdiction find nothing.
+    let accounts = Provisioner::new(s.store.clone());
+    let tokyo = accounts
+        .token(&Who::new(Role::MunicipalityStaff).of("130001"))
+        .await
+        .expect("tokyo staff");
+    let file = format!(
+        "access_key,result,period_from,period_to\n{},certified,2026-12-01,2027-11-30\n",
+        keys[1]
+    );
+    let job = s
+        .import(&tokyo, "certification", "", file.into_bytes())
+        .await;
+    assert_eq!(counts(&job), (1, 0, 0, 1), "{job}");
+    let rows = s.rows(&tokyo, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(rows[0]["errors"][0]["code"], "form_not_found");
+    assert_eq!(s.form_events().await, before + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_by_access_key_postgres() {
+    results_by_access_key(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_by_access_key_sqlite() {
+    results_by_access_key(Db::Sqlite).await;
+}
