@@ -188,7 +188,7 @@ fn parse_program(s: &str) -> Result<domain::Program, String> {
 pub struct ImportArgs {
     /// `hospital`, `contractor` or `certification`.
     #[arg(value_parser = parse_use)]
-    pub kind: domain::import::ImportUse,
+    pub kind: domain::import_job::ImportUse,
     /// The file: CSV (UTF-8, UTF-8 with BOM, Shift_JIS), XLSX or JSON Lines.
     #[arg(required_unless_present = "resume")]
     pub file: Option<std::path::PathBuf>,
@@ -204,8 +204,8 @@ pub struct ImportArgs {
     pub resume: Option<String>,
 }
 
-fn parse_use(s: &str) -> Result<domain::import::ImportUse, String> {
-    domain::import::ImportUse::parse(s)
+fn parse_use(s: &str) -> Result<domain::import_job::ImportUse, String> {
+    domain::import_job::ImportUse::parse(s)
         .ok_or_else(|| "the import kinds are hospital, contractor and certification".to_owned())
 }
 

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use commands::imports::{self as imp, ReceiveError, StagedFile};
 use domain::form::Actor;
-use domain::import::{ImportError, ImportUse};
+use domain::import_job::{ImportError, ImportUse};
 use domain::Role;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -862,7 +862,7 @@ pub async fn run_cli(
             println!("peak_memory_kib {kib}");
         }
     }
-    let clean = job.status == Some(domain::import::JobStatus::Finished) && job.rejected == 0;
+    let clean = job.status == Some(domain::import_job::JobStatus::Finished) && job.rejected == 0;
     Ok(if clean {
         std::process::ExitCode::SUCCESS
     } else {

@@ -28,7 +28,7 @@ use domain::form::{
     Actor, Application, ClinicalForm, FormAction, FormCommand, FormError, FormEvent, ImportOrigin,
     Patient, ReviewResult, Sex, Status,
 };
-use domain::import::{
+use domain::import_job::{
     FileFailure, ImportCommand, ImportError, ImportEvent, ImportJob, ImportUse, ReceivedFile,
     RowIssue, RowOutcome, RowResult,
 };
@@ -1399,7 +1399,7 @@ pub async fn receive(
     .map_err(ReceiveError::File)?;
     let name: String = file_name
         .chars()
-        .take(domain::import::MAX_NAME_CHARS)
+        .take(domain::import_job::MAX_NAME_CHARS)
         .collect();
     let command = ImportCommand::Receive {
         actor: actor.clone(),
@@ -1458,7 +1458,7 @@ struct Loaded {
 }
 
 async fn load_job(store: &Arc<dyn EventStore>, job_id: &str) -> Result<Loaded, RunError> {
-    let stream = StreamId::new(domain::import::STREAM_TYPE, job_id)?;
+    let stream = StreamId::new(domain::import_job::STREAM_TYPE, job_id)?;
     let recorded = store.read_stream(&stream, 1).await?;
     let Some(first) = recorded.first() else {
         return Err(RunError::NotFound);
@@ -1508,7 +1508,7 @@ async fn append_job(
     events: Vec<ImportEvent>,
     metadata: &Metadata,
 ) -> Result<(), RunError> {
-    let stream = StreamId::new(domain::import::STREAM_TYPE, job_id)?;
+    let stream = StreamId::new(domain::import_job::STREAM_TYPE, job_id)?;
     let events = events
         .iter()
         .map(|e| NewEvent::from_domain(e, metadata.clone()))
@@ -1704,7 +1704,7 @@ pub async fn run(
         .0)
 }
 
-use domain::import::JobStatus;
+use domain::import_job::JobStatus;
 
 /// Waits until the `form_keys` view has applied every event committed now (it runs with the
 /// service's projections).
@@ -1908,7 +1908,7 @@ async fn prepare(
             events: encode(events)?,
         });
     }
-    let job_stream = StreamId::new(domain::import::STREAM_TYPE, &ctx.job_id)?;
+    let job_stream = StreamId::new(domain::import_job::STREAM_TYPE, &ctx.job_id)?;
     let job_encoded = job_events
         .iter()
         .map(|e| NewEvent::from_domain(e, metadata.clone()))

@@ -123,7 +123,7 @@ impl EventCatalog {
         c.register::<crate::master::MasterEvent>();
         c.register::<crate::research::ResearchEvent>();
         c.register::<crate::patient::PatientEvent>();
-        c.register::<crate::import::ImportEvent>();
+        c.register::<crate::import_job::ImportEvent>();
         c
     }
 

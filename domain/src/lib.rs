@@ -9,7 +9,7 @@ pub mod codes;
 pub mod disease;
 pub mod event;
 pub mod form;
-pub mod import;
+pub mod import_job;
 pub mod institution;
 pub mod judgment;
 pub mod master;

@@ -2,7 +2,7 @@
 //! the keys certification results are matched by (`form_keys`: アクセスキー and 受給者番号).
 
 use domain::form::FormEvent;
-use domain::import::{ImportEvent, JobStatus};
+use domain::import_job::{ImportEvent, JobStatus};
 use eventstore::{RecordedEvent, SqlPool};
 use serde::Serialize;
 
@@ -26,7 +26,7 @@ impl Projection for ImportJobs {
     }
 
     fn stream_types(&self) -> &'static [&'static str] {
-        &[domain::import::STREAM_TYPE]
+        &[domain::import_job::STREAM_TYPE]
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -80,7 +80,7 @@ impl Projection for ImportJobs {
                 through_row,
                 results,
             } => {
-                let count = |o: domain::import::RowOutcome| {
+                let count = |o: domain::import_job::RowOutcome| {
                     results.iter().filter(|r| r.outcome == o).count() as i64
                 };
                 exec_params(
@@ -92,9 +92,9 @@ impl Projection for ImportJobs {
                         job.into(),
                         (results.len() as i64).into(),
                         (through_row as i64).into(),
-                        count(domain::import::RowOutcome::Applied).into(),
-                        count(domain::import::RowOutcome::Unchanged).into(),
-                        count(domain::import::RowOutcome::Rejected).into(),
+                        count(domain::import_job::RowOutcome::Applied).into(),
+                        count(domain::import_job::RowOutcome::Unchanged).into(),
+                        count(domain::import_job::RowOutcome::Rejected).into(),
                         at.into(),
                     ],
                 )
@@ -238,7 +238,7 @@ pub struct RowEntry {
 }
 
 impl RowEntry {
-    pub fn issues(&self) -> Vec<domain::import::RowIssue> {
+    pub fn issues(&self) -> Vec<domain::import_job::RowIssue> {
         self.errors
             .as_deref()
             .and_then(|e| serde_json::from_str(e).ok())

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use domain::account::AccountEvent;
 use domain::audit::AccessEvent;
 use domain::form::{FormEvent, ItemChange, ReviewResult};
-use domain::import::ImportEvent;
+use domain::import_job::ImportEvent;
 use domain::institution::InstitutionEvent;
 use domain::master::MasterEvent;
 use domain::patient::PatientEvent;
@@ -156,7 +156,7 @@ fn redact_payload(event: &RecordedEvent, key: &PseudonymKey) -> Result<Box<RawVa
         "form_reads" => access(decode(event)?, key),
         "patient" => patient(decode(event)?),
         "research_extract" => research(decode(event)?),
-        domain::import::STREAM_TYPE => import(decode(event)?),
+        domain::import_job::STREAM_TYPE => import(decode(event)?),
         _ => return Err(RedactError::NoRule(event.event_type.clone())),
     };
     Ok(v)

@@ -12,7 +12,7 @@ use domain::form::{
     Actor, Application, ClinicalForm, Designation, FormAction, FormCommand, FormEvent,
     ImportOrigin, ItemChange, Patient, ReviewResult, Sex,
 };
-use domain::import::{
+use domain::import_job::{
     FileFailure, ImportEvent, ImportUse, ReceivedFile, RowIssue, RowOutcome, RowResult,
 };
 use domain::institution::InstitutionEvent;
@@ -411,7 +411,7 @@ pub fn every_event() -> Vec<Sample> {
     out.extend(
         job_events
             .iter()
-            .map(|e| sample(domain::import::STREAM_TYPE, n, e)),
+            .map(|e| sample(domain::import_job::STREAM_TYPE, n, e)),
     );
     out
 }
@@ -424,7 +424,7 @@ pub fn stream_id(sample: &Sample) -> String {
         "master" => "diseases".into(),
         "account" => "doctor-1".into(),
         "research_extract" => "extract-1".into(),
-        domain::import::STREAM_TYPE => "job-1".into(),
+        domain::import_job::STREAM_TYPE => "job-1".into(),
         _ => "form-1".into(),
     }
 }

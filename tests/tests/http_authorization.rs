@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use api::provision::{prefecture_government, Login, Provisioner, Who};
-use domain::import::ImportUse;
+use domain::import_job::ImportUse;
 use domain::{Program, Role};
 use eventstore::EventStore;
 use nanbyo_tests::Db;

@@ -10,7 +10,7 @@ use api::provision::{Provisioner, Who};
 use commands::forms::MasterCache;
 use commands::imports::{self as imp, Progress};
 use domain::form::Actor;
-use domain::import::{ImportEvent, ImportUse, JobStatus, RowOutcome};
+use domain::import_job::{ImportEvent, ImportUse, JobStatus, RowOutcome};
 use domain::{InstitutionCode, Role};
 use eventstore::{EventStore, StreamId};
 use nanbyo_tests::{fresh_store, Db};
@@ -103,7 +103,7 @@ async fn recorded(
     store: &Arc<dyn EventStore>,
     job: &str,
 ) -> (BTreeMap<u64, Vec<RowOutcome>>, Option<JobStatus>) {
-    let stream = StreamId::new(domain::import::STREAM_TYPE, job).expect("stream");
+    let stream = StreamId::new(domain::import_job::STREAM_TYPE, job).expect("stream");
     let mut rows: BTreeMap<u64, Vec<RowOutcome>> = BTreeMap::new();
     let mut status = None;
     for e in store.read_stream(&stream, 1).await.expect("read") {

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use commands::imports as imp;
-use domain::import::ImportUse;
+use domain::import_job::ImportUse;
 use domain::{EventCatalog, InstitutionCode, Role};
 use eventstore::{EventStore, ExpectedVersion, NewEvent, OpenOptions, StreamAppend, StreamId};
 
