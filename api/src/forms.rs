@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}/items", post(edit))
         .route("/api/forms/{id}/submit", post(submit))
         .route("/api/forms/{id}/receive", post(receive))
+        .route("/api/forms/receive", post(receive_by_key))
         .route("/api/forms/{id}/corrections", post(correct))
         .route("/api/forms/{id}/review", post(review))
         .route("/api/forms/{id}/administrative", post(administrative))
@@ -461,6 +462,28 @@ async fn submit(
 #[derive(Deserialize)]
 struct ReceiveBody {
     access_key: String,
+}
+
+/// 受付 by アクセスキー alone (municipality staff): the form is found by the key the patient's
+/// application carries, in the caller's jurisdiction.
+async fn receive_by_key(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: ReceiveBody = body(&bytes)?;
+    let key = idempotency_key(&headers)?;
+    let (id, o) = commands::forms::receive_by_access_key(
+        &state.store,
+        &state.masters,
+        actor,
+        &req.access_key,
+        key.as_ref(),
+    )
+    .await
+    .map_err(form_error)?;
+    Ok(accepted(StatusCode::OK, &id, o))
 }
 
 async fn receive(

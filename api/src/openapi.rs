@@ -22,6 +22,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/forms/{id}/items"),
     ("post", "/api/forms/{id}/submit"),
     ("post", "/api/forms/{id}/receive"),
+    ("post", "/api/forms/receive"),
     ("post", "/api/forms/{id}/corrections"),
     ("post", "/api/forms/{id}/review"),
     ("post", "/api/forms/{id}/administrative"),
@@ -217,6 +218,10 @@ pub fn document() -> Value {
                 "Receive the application: enter the アクセスキー issued at submission (municipality staff of the jurisdiction)",
                 Some((json!({"type": "object", "required": ["access_key"], "properties": {"access_key": {"type": "string", "pattern": "^[A-HJ-NP-Za-hj-np-z2-9]{12}$", "description": "the key printed on the patient's copy at submission"}}}), json!({"access_key": "ABCD2345EFGH"}))),
                 &[]), &id)},
+            "/api/forms/receive": {"post": command(
+                "受付 by アクセスキー alone (municipality staff): the form carrying the key, in the caller's jurisdiction, is received; the answer names it (`id`). A key of another jurisdiction, or none, is 404 form_not_found",
+                Some((json!({"type": "object", "required": ["access_key"], "properties": {"access_key": {"type": "string", "pattern": "^[A-HJ-NP-Za-hj-np-z2-9]{12}$", "description": "the key printed on the patient's copy at submission"}}}), json!({"access_key": "ABCD2345EFGH"}))),
+                &[])},
             "/api/forms/{id}/corrections": {"post": with_id(command(
                 "データ修正 by the municipality, with a reason",
                 Some((json!({"type": "object", "required": ["items", "reason"], "properties": {"items": items_schema(), "reason": {"type": "string"}}}), example_items())),

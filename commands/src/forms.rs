@@ -471,6 +471,66 @@ pub async fn form_command(
     .await
 }
 
+/// 受付 by アクセスキー: municipality staff type the key printed on the patient's application and
+/// the form it belongs to is received — found through the `form_keys` view, in the staff's own
+/// jurisdiction only (a key of another jurisdiction finds nothing, as if it did not exist).
+/// Returns the form's id with the outcome.
+pub async fn receive_by_access_key(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    actor: Actor,
+    access_key: &str,
+    key: Option<&IdempotencyKey>,
+) -> Result<(String, Outcome), CommandError<FormError>> {
+    if actor.role != Role::MunicipalityStaff {
+        return Err(CommandError::Rejected(FormError::Forbidden(
+            "only municipality staff receive applications",
+        )));
+    }
+    let access_key = access_key.trim().to_ascii_uppercase();
+    if !domain::form::valid_access_key(&access_key) {
+        return Err(CommandError::Rejected(FormError::Invalid(
+            "an access key is 12 letters and digits",
+        )));
+    }
+    // A form submitted a moment ago: wait (bounded) for the key view to have it. A view that
+    // is behind or stopped finds less, never something else.
+    let head = projections::committed_head(store).await?;
+    match projections::wait_for(
+        &store.sql(),
+        projections::imports::KEYS,
+        head,
+        std::time::Duration::from_secs(5),
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(projections::ProjectionError::Store(e)) => return Err(e.into()),
+        Err(projections::ProjectionError::Database(e)) => return Err(StoreError::from(e).into()),
+        Err(e) => tracing::warn!(error = %e, "form key view unavailable"),
+    }
+    let found =
+        projections::imports::form_by_access_key(&store.sql(), actor.program.as_str(), &access_key)
+            .await
+            .map_err(StoreError::from)?;
+    let jurisdiction = actor.jurisdiction.as_ref().map(|j| j.to_string());
+    let Some((id, _)) = found.filter(|(_, j)| Some(j) == jurisdiction.as_ref()) else {
+        return Err(CommandError::Rejected(FormError::NotFound));
+    };
+    let outcome = form_command(
+        store,
+        masters,
+        &id,
+        actor,
+        None,
+        |_| FormAction::Receive { access_key },
+        None,
+        key,
+    )
+    .await?;
+    Ok((id, outcome))
+}
+
 async fn run_form_command(
     store: &Arc<dyn EventStore>,
     id: &str,

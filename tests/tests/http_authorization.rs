@@ -538,6 +538,16 @@ fn receive(f: Fixture) -> Endpoint {
     )
 }
 
+/// 受付 by the アクセスキー alone: the fixture's form is found by its key.
+fn receive_by_key(f: Fixture) -> Endpoint {
+    post(
+        &format!("receive by アクセスキー a {}", stage(f)),
+        "/api/forms/receive",
+        f,
+        Payload::AccessKey,
+    )
+}
+
 fn correct(f: Fixture) -> Endpoint {
     form_post(
         "correct",
@@ -809,6 +819,8 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
         (edit(Submitted(Nanbyo)), [ok, F, H, F, F, H, F, U]),
         (submit(Draft(Nanbyo)), [ok, F, H, H, H, H, F, U]),
         (receive(Submitted(Nanbyo)), municipal_command),
+        // Only municipality staff receive; the key finds the form in their jurisdiction only.
+        (receive_by_key(Submitted(Nanbyo)), [F, F, F, F, ok, F, F, U]),
         (correct(Received(Nanbyo)), municipal_command),
         (review(Received(Nanbyo)), municipal_command),
         (administrative(Received(Nanbyo)), municipal_command),
@@ -1224,6 +1236,11 @@ fn cross_table() -> Vec<(Endpoint, Caller, Expect)> {
         (judgment(Received(Nanbyo)), Tokyo(MunicipalityStaff), Hidden),
         (scan(), Tokyo(MunicipalityStaff), Hidden),
         (receive(Submitted(Nanbyo)), Tokyo(MunicipalityStaff), Hidden),
+        (
+            receive_by_key(Submitted(Nanbyo)),
+            Tokyo(MunicipalityStaff),
+            Hidden,
+        ),
         (correct(Received(Nanbyo)), Tokyo(MunicipalityStaff), Hidden),
         (review(Received(Nanbyo)), Tokyo(MunicipalityStaff), Hidden),
         (

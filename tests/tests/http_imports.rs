@@ -747,3 +747,69 @@ async fn results_by_access_key_postgres() {
 async fn results_by_access_key_sqlite() {
     results_by_access_key(Db::Sqlite).await;
 }
+
+/// 受付 by the アクセスキー alone (the key the `form_keys` view also serves certification results
+/// with): the staff of the jurisdiction receive the form it belongs to; a second time is a
+/// conflict of status; another jurisdiction's staff and an unknown key find nothing.
+async fn receiving_by_access_key_alone(db: Db) {
+    let s = service(db).await;
+    let job = s
+        .import(&s.doctor, "hospital", "", example("hospital", "utf8.csv"))
+        .await;
+    let rows = s.rows(&s.doctor, job["job_id"].as_str().unwrap()).await;
+    let form = rows[0]["form_id"].as_str().unwrap().to_owned();
+    let r = s
+        .client
+        .post(format!("{}/api/forms/{form}/submit", s.base))
+        .bearer_auth(&s.doctor)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, submitted) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
+    let key = submitted["access_key"].as_str().expect("key").to_owned();
+    let receive = |token: String, key: String| {
+        let (client, base) = (s.client.clone(), s.base.clone());
+        async move {
+            let r = client
+                .post(format!("{base}/api/forms/receive"))
+                .bearer_auth(token)
+                .json(&json!({"access_key": key}))
+                .send()
+                .await
+                .expect("receive");
+            let status = r.status();
+            (status, r.json::<Value>().await.expect("json"))
+        }
+    };
+    let accounts = Provisioner::new(s.store.clone());
+    let tokyo = accounts
+        .token(&Who::new(Role::MunicipalityStaff).of("130001"))
+        .await
+        .expect("tokyo staff");
+    let (status, body) = receive(tokyo, key.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = receive(s.staff.clone(), "ZZZZ2345ZZZZ".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = receive(s.doctor.clone(), key.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // Typed in lower case from the paper: the same key.
+    let (status, body) = receive(s.staff.clone(), format!(" {} ", key.to_lowercase())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["id"], form.as_str());
+    let (_, received) = s.get(&s.staff, &format!("/api/forms/{form}")).await;
+    assert_eq!(received["status"], "received", "{received}");
+    let (status, body) = receive(s.staff.clone(), key).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receiving_by_access_key_alone_postgres() {
+    receiving_by_access_key_alone(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receiving_by_access_key_alone_sqlite() {
+    receiving_by_access_key_alone(Db::Sqlite).await;
+}
