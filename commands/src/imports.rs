@@ -47,7 +47,7 @@ use crate::import_source::{Cell, RowReader, SourceRow};
 use crate::{execute, CommandError, Outcome};
 
 /// Rows per batch: one read of their forms and one append.
-pub const BATCH_ROWS: usize = 500;
+pub const BATCH_ROWS: usize = 1000;
 
 /// Largest file accepted (a million rows of a wide form fit).
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
@@ -1658,7 +1658,14 @@ pub async fn run(
         JobContext::new(store, masters, job_id, use_, actor, job.contractor.clone()).await?;
     let (mut job, mut version) = (job, version);
     if status == JobStatus::Received {
-        let command = match validate(&mut ctx, &path, progress).await? {
+        let started = std::time::Instant::now();
+        let validated = validate(&mut ctx, &path, progress).await?;
+        tracing::info!(
+            job = %job_id,
+            seconds = started.elapsed().as_secs_f64(),
+            "import job validated"
+        );
+        let command = match validated {
             Ok((total, valid)) => ImportCommand::Validated {
                 total,
                 valid,
@@ -1679,7 +1686,8 @@ pub async fn run(
     let today = today_in_japan();
     let mut batches = spawn_reader(path, job.through_row, BATCH_ROWS);
     progress.applying(job.done, job.total);
-    match apply_all(
+    let started = std::time::Instant::now();
+    let applied = apply_all(
         &mut ctx,
         job,
         version,
@@ -1688,8 +1696,13 @@ pub async fn run(
         &today,
         progress,
     )
-    .await?
-    {
+    .await?;
+    tracing::info!(
+        job = %job_id,
+        seconds = started.elapsed().as_secs_f64(),
+        "import job applied"
+    );
+    match applied {
         Ok(applied) => (job, version) = applied,
         Err((at, v, f)) => {
             // The file could be read when validated: it changed or broke since. The rows
