@@ -858,7 +858,7 @@ pub async fn run_cli(
     println!("rejected {}", job.rejected);
     // For `nanbyo bench import`: this process's peak resident memory.
     if std::env::var_os("NANBYO_PRINT_PEAK_MEMORY").is_some() {
-        if let Some(kib) = crate::bench::import::peak_rss_kib() {
+        if let Some(kib) = crate::bench::peak_rss_kib() {
             println!("peak_memory_kib {kib}");
         }
     }

@@ -52,6 +52,12 @@ struct Setup {
 }
 
 async fn setup(db: Db, rows: usize) -> Setup {
+    setup_with(db, &file(rows)).await
+}
+
+/// A fresh store with the master, the institution and a doctor, and `content` received as a
+/// hospital import job of that doctor.
+async fn setup_with(db: Db, content: &[u8]) -> Setup {
     let (store, _) = fresh_store(db).await;
     let masters = Arc::new(MasterCache::default());
     commands::forms::publish_shipped(&store, &masters)
@@ -75,7 +81,7 @@ async fn setup(db: Db, rows: usize) -> Setup {
     )
     .await;
     let dir = std::env::temp_dir().join(format!("nanbyo-imports-{}", uuid::Uuid::new_v4()));
-    let staged = imp::stage(&dir, file(rows).as_slice(), imp::MAX_FILE_BYTES).expect("stage");
+    let staged = imp::stage(&dir, content, imp::MAX_FILE_BYTES).expect("stage");
     let (job, _) = imp::receive(
         &store,
         &masters,
@@ -270,28 +276,6 @@ async fn two_workers_on_one_job_record_each_row_once_sqlite() {
 /// being appended): the later rows update what the earlier ones created, in file order.
 async fn later_batches_see_earlier_ones(db: Db) {
     let n = imp::BATCH_ROWS;
-    let (store, _) = fresh_store(db).await;
-    let masters = Arc::new(MasterCache::default());
-    commands::forms::publish_shipped(&store, &masters)
-        .await
-        .expect("master");
-    let accounts = Provisioner::new(store.clone());
-    let operator = actor(&store, &accounts, &Who::new(Role::Operator)).await;
-    commands::forms::register_institution(
-        &store,
-        &operator,
-        InstitutionCode::parse(HOSPITAL).expect("code"),
-        "札幌中央病院".into(),
-        None,
-    )
-    .await
-    .expect("institution");
-    let doctor = actor(
-        &store,
-        &accounts,
-        &Who::new(Role::DesignatedDoctor).at(HOSPITAL),
-    )
-    .await;
     // Batch 1 creates REF-0 … REF-(n-1) with Hoehn-Yahr 1; batch 2 sets them to 4.
     let mut text = String::from(
         "external_ref,institution,disease,application,purpose,research_consent,\
@@ -306,22 +290,12 @@ async fn later_batches_see_earlier_ones(db: Db) {
             );
         }
     }
-    let dir = std::env::temp_dir().join(format!("nanbyo-imports-{}", uuid::Uuid::new_v4()));
-    let staged = imp::stage(&dir, text.as_bytes(), imp::MAX_FILE_BYTES).expect("stage");
-    let (job, _) = imp::receive(
-        &store,
-        &masters,
-        &doctor,
-        imp::Upload {
-            use_: ImportUse::Hospital,
-            file_name: "twice.csv",
-            staged: &staged,
-            contractor: None,
-        },
-        None,
-    )
-    .await
-    .expect("received");
+    let Setup {
+        store,
+        masters,
+        dir,
+        job,
+    } = setup_with(db, text.as_bytes()).await;
     let done = imp::run(&store, &masters, &dir, &job, &())
         .await
         .expect("run");

@@ -82,18 +82,6 @@ fn generate(path: &std::path::Path, rows: usize, round: usize) -> Result<()> {
     Ok(())
 }
 
-/// Peak resident memory of this process (Linux), KiB.
-pub fn peak_rss_kib() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 async fn measure(url: &str, args: &BenchImportArgs) -> Result<()> {
     let store = eventstore::open(
         url,

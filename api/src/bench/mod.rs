@@ -33,6 +33,18 @@ pub fn quantile(mut values: Vec<f64>, q: f64) -> f64 {
     values[i.min(values.len() - 1)]
 }
 
+/// Peak resident memory of this process (Linux `VmHWM`), KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 pub fn print_machine() {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

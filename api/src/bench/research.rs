@@ -41,15 +41,7 @@ pub async fn run(args: &BenchResearchArgs, database_url: Option<&str>) -> Result
 
 /// Peak resident memory of this process (Linux), MiB.
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    super::peak_rss_kib().map_or(f64::NAN, |kib| kib as f64 / 1024.0)
 }
 
 async fn measure(url: &str, args: &BenchResearchArgs) -> Result<()> {
