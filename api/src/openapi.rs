@@ -381,7 +381,7 @@ pub fn document() -> Value {
                         "institution": {"type": "string", "pattern": "^[0-9]{10}$", "description": "医療機関コード (check digit validated)"},
                         "jurisdiction": {"type": "string", "pattern": "^[0-9]{6}$", "description": "実施主体: prefecture or designated city (全国地方公共団体コード)"},
                         "research_consent": {"type": "boolean"},
-                        "carry_over_from": {"type": "string", "description": "前回値踏襲: the previous form's id"},
+                        "carry_over_from": {"type": "string", "description": "前回値踏襲: the previous form's id, or `latest` for the patient's latest form of the disease (the patient must be given)"},
                         "items": items_schema(),
                         "patient": {"type": "object", "required": ["name_kanji", "name_kana", "birth_date", "sex", "address", "municipality"],
                             "properties": {

@@ -225,7 +225,9 @@ pub struct CreateForm {
     pub research_consent: bool,
     #[serde(default)]
     pub items: BTreeMap<String, Value>,
-    /// 前回値踏襲: start from this earlier form of the same patient and disease.
+    /// 前回値踏襲: start from this earlier form of the same patient and disease, or — `latest` —
+    /// from that patient's latest form of the disease the caller may read (the patient must
+    /// then be given).
     pub carry_over_from: Option<String>,
 }
 
@@ -284,7 +286,11 @@ pub async fn create_form(
     key: Option<&IdempotencyKey>,
 ) -> Result<(String, Outcome), CommandError<FormError>> {
     let NewForm { id, key, master } = new_form(store, masters, &actor, &req, key).await?;
-    let (patient, items, carried_over) = match &req.carry_over_from {
+    let carry_over_from = match req.carry_over_from.as_deref() {
+        Some(LATEST) => Some(latest_form_of_patient(store, &actor, &req).await?),
+        other => other.map(str::to_owned),
+    };
+    let (patient, items, carried_over) = match &carry_over_from {
         None => (req.patient, req.items, None),
         Some(from) => {
             let previous = view_form(store, &actor, from, None, None).await?;
@@ -329,6 +335,58 @@ pub async fn create_form(
     };
     let outcome = run_form_command(store, &id, actor, None, action, None, key.as_ref()).await?;
     Ok((id, outcome))
+}
+
+/// `carry_over_from: "latest"`: start from the patient's latest form of the disease.
+pub const LATEST: &str = "latest";
+
+/// The patient's latest form of the request's disease that `actor` may read and that was not
+/// withdrawn, found through the search view (waited for, bounded, so a form drafted a moment ago
+/// counts).
+async fn latest_form_of_patient(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    req: &CreateForm,
+) -> Result<String, CommandError<FormError>> {
+    let patient = req
+        .patient
+        .as_ref()
+        .ok_or(CommandError::Rejected(FormError::Invalid(
+            "carrying over the latest form needs the patient",
+        )))?;
+    let head = projections::committed_head(store).await?;
+    match projections::wait_for(
+        &store.sql(),
+        projections::forms::NAME,
+        head,
+        std::time::Duration::from_secs(5),
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(projections::ProjectionError::Store(e)) => return Err(e.into()),
+        Err(projections::ProjectionError::Database(e)) => return Err(StoreError::from(e).into()),
+        Err(e) => tracing::warn!(error = %e, "form search view unavailable"),
+    }
+    let program = actor.program;
+    let forms =
+        projections::forms::of_patient(&store.sql(), program.as_str(), &patient.key(program))
+            .await
+            .map_err(StoreError::from)?;
+    for form in forms
+        .iter()
+        .filter(|f| f.disease == req.disease && f.status != "withdrawn")
+    {
+        // Newest first; the first one the caller may read.
+        match view_form(store, actor, &form.form_id, None, None).await {
+            Ok(_) => return Ok(form.form_id.clone()),
+            Err(CommandError::Rejected(FormError::NotFound)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(CommandError::Rejected(FormError::Invalid(
+        "the patient has no earlier form of this disease to carry over",
+    )))
 }
 
 /// The media types a scanned paper form may have, with the bytes each file starts with.

@@ -687,6 +687,51 @@ async fn a_renewal_carries_over_the_previous_form() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// 前回値踏襲 from the patient's latest form: `carry_over_from: "latest"` with the patient finds
+/// the newest form of that patient and disease the doctor may read; a patient without one is
+/// refused.
+#[tokio::test]
+async fn a_renewal_carries_over_the_patients_latest_form() {
+    let api = api_for(Db::Sqlite).await;
+    let doctor = api.doctor().await;
+    let (_, _older) = json_of(api.post("/api/forms", &doctor, new_form(), &[]).await).await;
+    let mut newer = new_form();
+    newer["items"]["sev.hoehn_yahr"] = json!("5");
+    let (_, newer) = json_of(api.post("/api/forms", &doctor, newer, &[]).await).await;
+    let newer_id = newer["id"].as_str().expect("id").to_owned();
+    // Another patient's and another disease's forms are not candidates.
+    let mut other = new_form();
+    other["patient"]["name_kana"] = json!("サトウ ハナコ");
+    let (status, _) = json_of(api.post("/api/forms", &doctor, other, &[]).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let mut renewal = new_form();
+    renewal["application"] = json!("renewal");
+    renewal["items"] = json!({"basic.diagnosis_ym": "2020-03"});
+    renewal["carry_over_from"] = json!("latest");
+    let (status, created) =
+        json_of(api.post("/api/forms", &doctor, renewal.clone(), &[]).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &doctor).await).await;
+    assert_eq!(
+        form["carried_over"]["from_form"],
+        newer_id.as_str(),
+        "{form}"
+    );
+    assert_eq!(form["items"]["sev.hoehn_yahr"], "5", "from the latest form");
+    assert_eq!(
+        form["items"]["basic.diagnosis_ym"], "2020-03",
+        "the new value wins"
+    );
+
+    let mut nobody = renewal;
+    nobody["patient"]["name_kana"] = json!("タナカ イチロウ");
+    let (status, body) = json_of(api.post("/api/forms", &doctor, nobody, &[]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid", "{body}");
+}
+
 /// The institution master: only the operator registers, once; a wrong check digit is refused.
 #[tokio::test]
 async fn only_the_operator_registers_institutions() {
