@@ -2,7 +2,7 @@
 //! the institution-code switch and the read audit.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::auth::{CurrentActor, Session};
 use crate::error::ApiError;
-use crate::http::AppState;
+use crate::http::{ApiQuery, AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -335,7 +335,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     use projections::directory::{list, AccountFilter};
     let mut filter = AccountFilter {
@@ -588,7 +588,7 @@ const USER_FILE_LIMIT: usize = 16 * 1024 * 1024;
 async fn user_file(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(q): Query<UserFileQuery>,
+    ApiQuery(q): ApiQuery<UserFileQuery>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let bytes = upload(request, &state).await?;
@@ -710,7 +710,7 @@ struct AffiliationQuery {
 async fn affiliations(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(q): Query<AffiliationQuery>,
+    ApiQuery(q): ApiQuery<AffiliationQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (institution, account) = match (&actor.responsible_for, actor.role) {
         (Some(r), Role::ResponsiblePerson | Role::DesignatedDoctor) => (Some(r.to_string()), None),
@@ -882,7 +882,7 @@ struct ReadsQuery {
 async fn reads(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(q): Query<ReadsQuery>,
+    ApiQuery(q): ApiQuery<ReadsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if actor.role != Role::Auditor {
         return Err(account_error(AccountError::Forbidden(

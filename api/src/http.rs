@@ -23,6 +23,35 @@ pub struct AppState {
     pub imports: Arc<crate::imports::Imports>,
 }
 
+/// A query string in the API's own error shape: a malformed or unknown parameter is 400
+/// `invalid_query` with messages in both languages, never axum's plain-text answer.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(q)| ApiQuery(q))
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "URLのパラメータが正しくありません。",
+                    format!("The query is not valid: {}", e.body_text()),
+                )
+            })
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))

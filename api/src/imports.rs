@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,7 +23,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::CurrentActor;
 use crate::error::ApiError;
-use crate::http::AppState;
+use crate::http::{ApiQuery, AppState};
 
 /// The import files of this process (`<data dir>/imports`) and the jobs it runs now.
 pub struct Imports {
@@ -377,7 +377,7 @@ async fn upload(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(use_): Path<String>,
-    Query(query): Query<UploadQuery>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -551,7 +551,7 @@ async fn status(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    Query(q): Query<StatusQuery>,
+    ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let job = load_visible(&state, &actor, &id, q.after_position).await?;
     Ok(Json(job_json(&job)))
@@ -567,7 +567,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let jobs = projections::imports::jobs_of(&state.store.sql(), &actor.account, limit)
@@ -596,7 +596,7 @@ async fn rows(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    Query(q): Query<RowsQuery>,
+    ApiQuery(q): ApiQuery<RowsQuery>,
 ) -> Result<Response, ApiError> {
     let job = load_visible(&state, &actor, &id, q.after_position).await?;
     let outcome = match q.outcome.as_deref() {

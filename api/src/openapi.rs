@@ -334,7 +334,7 @@ pub fn document() -> Value {
                 "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}],
                 "responses": {"200": {"description": "{jobs}", "content": {"application/json": {"schema": {"type": "object", "properties": {
                         "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/ImportJob"}}}}}}},
-                    "400": {"description": "an unknown or malformed query parameter (plain text)"},
+                    "400": error_response("`invalid_query`: an unknown or malformed query parameter"),
                     "401": error_response("unauthenticated")}
             }},
             "/api/imports/jobs/{id}": {"get": import_status(&id)},
@@ -418,7 +418,7 @@ fn import_upload() -> Value {
             "202": {"description": "Accepted: the job is recorded (duplicate: true for a retry with the same Idempotency-Key and file) and runs in the background",
                 "headers": {"Location": {"description": "the status_url", "schema": {"type": "string"}}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportAccepted"}}}},
-            "400": {"description": "`invalid_idempotency_key`; an unknown or malformed query parameter is a plain-text 400 (not the Error shape)"},
+            "400": error_response("`invalid_idempotency_key`; `invalid_query`: an unknown or malformed query parameter"),
             "401": error_response("`unauthenticated`"),
             "403": error_response("`forbidden`: the caller's role may not run this use (checked before the body is read)"),
             "404": error_response("`unknown_import`: the use is not hospital, contractor or certification"),
@@ -437,7 +437,7 @@ fn import_status(id: &Value) -> Value {
             {"name": "after_position", "in": "query", "description": "wait (≤ 5 s) until the jobs view includes this position (the upload's `position`)", "schema": {"type": "integer"}}],
         "responses": {
             "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportJob"}}}},
-            "400": {"description": "an unknown or malformed query parameter (plain text)"},
+            "400": error_response("`invalid_query`: an unknown or malformed query parameter"),
             "401": error_response("`unauthenticated`"),
             "404": error_response("`import_job_not_found`: no such job, or not the caller's to see"),
             "503": error_response("`view_behind`: after_position not reached within 5 s")
@@ -463,7 +463,7 @@ fn import_rows(id: &Value) -> Value {
                         "rows": {"type": "array", "items": {"$ref": "#/components/schemas/ImportRow"}},
                         "next_after": {"type": ["integer", "null"]}}}},
                     "text/csv": {"schema": {"type": "string"}}}},
-            "400": {"description": "an unknown or malformed query parameter (plain text)"},
+            "400": error_response("`invalid_query`: an unknown or malformed query parameter"),
             "401": error_response("`unauthenticated`"),
             "404": error_response("`import_job_not_found`"),
             "422": error_response("`invalid_query`: outcome or format not one of its values"),

@@ -813,3 +813,34 @@ async fn receiving_by_access_key_alone_postgres() {
 async fn receiving_by_access_key_alone_sqlite() {
     receiving_by_access_key_alone(Db::Sqlite).await;
 }
+
+/// A malformed or unknown query parameter is a 400 in the API's error shape, not plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_query_strings_answer_in_the_error_shape() {
+    let s = service(Db::Sqlite).await;
+    for path in [
+        "/api/imports?limit=many",
+        "/api/imports?colour=blue",
+        "/api/imports/jobs/x?after_position=-1",
+        "/api/imports/jobs/x/rows?after=first",
+        "/api/accounts?bogus=1",
+    ] {
+        let r = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .bearer_auth(&s.operator)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body: Value = r
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: not JSON: {e}"));
+        assert_eq!(body["code"], "invalid_query", "{path}: {body}");
+        assert!(
+            !body["message"]["ja"].as_str().unwrap_or("").is_empty(),
+            "{path}"
+        );
+    }
+}
