@@ -186,7 +186,7 @@ fn parse_program(s: &str) -> Result<domain::Program, String> {
 
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    /// `hospital`, `contractor` or `certification`.
+    /// `hospital`, `contractor`, `certification` or `paper`.
     #[arg(value_parser = parse_use)]
     pub kind: domain::import_job::ImportUse,
     /// The file: CSV (UTF-8, UTF-8 with BOM, Shift_JIS), XLSX or JSON Lines.
@@ -205,8 +205,9 @@ pub struct ImportArgs {
 }
 
 fn parse_use(s: &str) -> Result<domain::import_job::ImportUse, String> {
-    domain::import_job::ImportUse::parse(s)
-        .ok_or_else(|| "the import kinds are hospital, contractor and certification".to_owned())
+    domain::import_job::ImportUse::parse(s).ok_or_else(|| {
+        "the import kinds are hospital, contractor, certification and paper".to_owned()
+    })
 }
 
 #[derive(Debug, Subcommand)]

@@ -332,8 +332,8 @@ fn unknown_use() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "unknown_import",
-        "取込の種類は hospital・contractor・certification のいずれかです。",
-        "The import kinds are hospital, contractor and certification.",
+        "取込の種類は hospital・contractor・certification・paper のいずれかです。",
+        "The import kinds are hospital, contractor, certification and paper.",
     )
 }
 

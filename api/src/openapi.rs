@@ -401,9 +401,9 @@ pub fn document() -> Value {
 /// `POST /api/imports/{use}`.
 fn import_upload() -> Value {
     json!({
-        "summary": "Bulk import (一括取込): upload a file for one use. `hospital` (designated doctor or clerk): drafts of the uploader's institutions from an in-hospital system; `contractor` (operator): forms prepared by a contractor (委託業者) for any registered institution, the contractor named by ?contractor= or a multipart text part `contractor`; `certification` (municipality staff): 審査結果 from the certification office system, each row matched to a form of the uploader's jurisdiction by access_key or recipient_number. The file — CSV (UTF-8 with or without BOM, or Shift_JIS), XLSX or JSON Lines, ≤ 2 GiB — is the raw body (named by ?file_name=; any Content-Type but multipart) or, in a multipart form, the first part with a filename or named `file`. Its format, encoding and header are checked at once, and a file that cannot be imported records nothing. The job then runs in the background: every row is validated, then applied in batches; a row applies completely or not at all and is `applied`, `unchanged` (the same file uploaded again) or `rejected` with its column and code. Rows of a form import name a form by institution + external_ref: uploading the file again updates (or leaves) the drafts it created. Follow the job at status_url, each row's outcome at rows_url.",
+        "summary": "Bulk import (一括取込): upload a file for one use. `hospital` (designated doctor or clerk): drafts of the uploader's institutions from an in-hospital system; `contractor` (operator): forms prepared by a contractor (委託業者) for any registered institution, the contractor named by ?contractor= or a multipart text part `contractor`; `certification` (municipality staff): 審査結果 from the certification office system, each row matched to a form of the uploader's jurisdiction by access_key or recipient_number; `paper` (municipality staff): the old version's file upload — paper forms of the previous form version, reviewed and transcribed, each registered as a paper form received at once. The file — CSV (UTF-8 with or without BOM, or Shift_JIS), XLSX or JSON Lines, ≤ 2 GiB — is the raw body (named by ?file_name=; any Content-Type but multipart) or, in a multipart form, the first part with a filename or named `file`. Its format, encoding and header are checked at once, and a file that cannot be imported records nothing. The job then runs in the background: every row is validated, then applied in batches; a row applies completely or not at all and is `applied`, `unchanged` (the same file uploaded again) or `rejected` with its column and code. Rows of a form import name a form by institution + external_ref: uploading the file again updates (or leaves) the drafts it created. Follow the job at status_url, each row's outcome at rows_url.",
         "parameters": [
-            {"name": "use", "in": "path", "required": true, "schema": {"enum": ["hospital", "contractor", "certification"]}},
+            {"name": "use", "in": "path", "required": true, "schema": {"enum": ["hospital", "contractor", "certification", "paper"]}},
             {"name": "file_name", "in": "query", "description": "the file's name, for a raw-body upload (default: upload; kept to its first 200 characters)", "schema": {"type": "string"}},
             {"name": "contractor", "in": "query", "description": "the contractor (委託業者): required for a contractor import, refused on the other uses; a multipart text part `contractor` may give it instead", "schema": {"type": "string", "maxLength": 200}},
             {"$ref": "#/components/parameters/IdempotencyKey"}
@@ -421,7 +421,7 @@ fn import_upload() -> Value {
             "400": error_response("`invalid_idempotency_key`; `invalid_query`: an unknown or malformed query parameter"),
             "401": error_response("`unauthenticated`"),
             "403": error_response("`forbidden`: the caller's role may not run this use (checked before the body is read)"),
-            "404": error_response("`unknown_import`: the use is not hospital, contractor or certification"),
+            "404": error_response("`unknown_import`: the use is not hospital, contractor, certification or paper"),
             "413": error_response("`file_too_large`: the file is over 2 GiB; split it"),
             "422": error_response("`invalid_file`: the file cannot be imported, details.file_error says why: empty_file, not_a_table, undetectable_encoding, unreadable_xlsx, unreadable_csv, no_sheet, missing_header, empty_header, duplicated_header, invalid_header, header_mismatch (required columns missing, columns that are neither import columns nor items of the master, a column twice) …; `invalid_import`: a contractor import without its contractor, a contractor on another use, a contractor name over 200 characters; `invalid_upload`: a malformed multipart body or one without a file part; `idempotency_key_reused`: the key with another file"),
             "503": error_response("`storage_unavailable` (the file could not be stored), `database_unavailable`")
@@ -489,7 +489,7 @@ fn import_job_schema() -> Value {
     let maybe_count = json!({"type": ["integer", "null"]});
     json!({"type": "object", "properties": {
         "job_id": {"type": "string"},
-        "use": {"enum": ["hospital", "contractor", "certification"]},
+        "use": {"enum": ["hospital", "contractor", "certification", "paper"]},
         "program": {"enum": ["nanbyo", "shoman"]},
         "account_id": {"type": "string", "description": "the uploader"},
         "role": {"type": "string"},

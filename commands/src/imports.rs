@@ -100,7 +100,7 @@ const RESULT_COLUMNS: &[Column] = &[
 
 fn columns(use_: ImportUse) -> &'static [Column] {
     match use_ {
-        ImportUse::Hospital | ImportUse::Contractor => FORM_COLUMNS,
+        ImportUse::Hospital | ImportUse::Contractor | ImportUse::Paper => FORM_COLUMNS,
         ImportUse::Certification => RESULT_COLUMNS,
     }
 }
@@ -281,6 +281,8 @@ enum Plan {
 #[derive(Debug, Clone)]
 struct FormRow {
     form_id: String,
+    /// A paper form (paper imports): its source document.
+    paper: Option<domain::form::PaperScan>,
     master: Arc<(DiseaseForm, String)>,
     application: Application,
     purpose: Purpose,
@@ -316,7 +318,19 @@ pub struct JobContext {
     /// Every item id of the program's diseases in force.
     item_ids: std::collections::HashSet<String>,
     institutions: HashMap<String, bool>,
+    /// For a paper import: the uploaded file, which each of its forms names as its source
+    /// document (the municipality transcribed the paper forms into it).
+    paper: Option<domain::form::PaperScan>,
     store: Arc<dyn EventStore>,
+}
+
+/// The media type a paper import's file is recorded with, by its detected format.
+fn media_type(format: Option<&str>) -> &'static str {
+    match format {
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("jsonl") => "application/jsonl",
+        _ => "text/csv",
+    }
 }
 
 impl JobContext {
@@ -350,6 +364,7 @@ impl JobContext {
             diseases,
             item_ids,
             institutions: HashMap::new(),
+            paper: None,
             store: store.clone(),
         })
     }
@@ -482,7 +497,7 @@ impl JobContext {
         let text = |id: &str| fixed.get(id).and_then(|c| text_of(c));
         match self.use_ {
             ImportUse::Certification => Ok(self.plan_result(&text)),
-            ImportUse::Hospital | ImportUse::Contractor => {
+            ImportUse::Hospital | ImportUse::Contractor | ImportUse::Paper => {
                 self.plan_form(row.row as u64, &text, &items).await
             }
         }
@@ -811,6 +826,15 @@ impl JobContext {
         // import (operator) for any registered institution.
         if let Some(code) = &institution {
             let own = self.actor.institutions.contains(code);
+            if self.use_ == ImportUse::Paper
+                && form_version.as_str() >= domain::form::CURRENT_FORM_VERSION
+            {
+                issues.push(invalid(
+                    "form_version",
+                    "紙の臨個票の取込は旧様式のみです。様式版（2024-04-01より前）を指定してください。",
+                    "paper forms are of the previous form version: give a form_version before 2024-04-01",
+                ));
+            }
             if self.use_ == ImportUse::Hospital && !own {
                 issues.push(issue(
                     Some("institution"),
@@ -867,14 +891,21 @@ impl JobContext {
                 "the row could not be read".into(),
             )]));
         };
-        let form_id = form_id(
-            self.actor.program,
-            &institution,
-            self.contractor.as_deref(),
-            &external_ref,
-        );
+        // Each sending source has its own references: the institution's system, a contractor,
+        // the municipality transcribing paper forms.
+        let paper_source = self
+            .actor
+            .jurisdiction
+            .as_ref()
+            .map(|j| format!("paper/{j}"));
+        let source = match self.use_ {
+            ImportUse::Paper => paper_source.as_deref(),
+            _ => self.contractor.as_deref().map(|c| c as &str),
+        };
+        let form_id = form_id(self.actor.program, &institution, source, &external_ref);
         Ok(Ok(Plan::Form(Box::new(FormRow {
             form_id,
+            paper: self.paper.clone(),
             master,
             application,
             purpose,
@@ -904,18 +935,19 @@ impl JobContext {
 }
 
 /// The form an import row with `external_ref` stands for at `institution`, from the
-/// institution's own system or from contractor `contractor`: the same on every upload from that
-/// source, so a file uploaded again updates (or leaves) the forms it created, and two sources
-/// that happen to use the same reference never touch each other's forms.
+/// institution's own system (`source` none), a contractor (its name) or a municipality's paper
+/// transcription (`paper/<jurisdiction>`): the same on every upload from that source, so a file
+/// uploaded again updates (or leaves) the forms it created, and two sources that happen to use
+/// the same reference never touch each other's forms.
 pub fn form_id(
     program: domain::Program,
     institution: &InstitutionCode,
-    contractor: Option<&str>,
+    source: Option<&str>,
     external_ref: &str,
 ) -> String {
-    let name = match contractor {
+    let name = match source {
         None => format!("import/{program}/{institution}/{external_ref}"),
-        Some(c) => format!("import/{program}/{institution}/contractor/{c}/{external_ref}"),
+        Some(c) => format!("import/{program}/{institution}/from/{c}/{external_ref}"),
     };
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()).to_string()
 }
@@ -1076,7 +1108,7 @@ fn decide_form(ctx: &JobContext, row: u64, plan: &FormRow, known: &Known, today:
             research_consent: plan.research_consent,
             items: plan.items.clone(),
             carried_over: None,
-            paper: None,
+            paper: plan.paper.clone(),
             imported: Some(Box::new(plan.origin.clone())),
         };
         return match known.state.decide(&command(action)) {
@@ -1656,6 +1688,13 @@ pub async fn run(
     }
     let mut ctx =
         JobContext::new(store, masters, job_id, use_, actor, job.contractor.clone()).await?;
+    if use_ == ImportUse::Paper {
+        ctx.paper = Some(domain::form::PaperScan {
+            sha256: file.sha256.clone(),
+            media_type: media_type(file.format.as_deref()).to_owned(),
+            size: file.size,
+        });
+    }
     let (mut job, mut version) = (job, version);
     if status == JobStatus::Received {
         let started = std::time::Instant::now();

@@ -609,8 +609,10 @@ impl Aggregate for ClinicalForm {
                         }
                     }
                     // A paper form the municipality received and transcribes.
-                    Some(_) if imported.is_some() => {
-                        return Err(FormError::Invalid("a paper form is not imported"));
+                    Some(_) if imported.as_ref().is_some_and(|i| i.contractor.is_some()) => {
+                        return Err(FormError::Invalid(
+                            "a contractor does not import paper forms",
+                        ));
                     }
                     Some(scan) => {
                         if actor.role != Role::MunicipalityStaff

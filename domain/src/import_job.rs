@@ -31,13 +31,18 @@ pub enum ImportUse {
     /// Certification results (審査結果) from the municipality's certification office system
     /// (municipality staff, own jurisdiction).
     Certification,
+    /// Old-version forms the municipality received on paper, reviewed and transcribed
+    /// (旧様式の紙の臨個票のファイルアップロード): each row is registered as a paper form of the
+    /// previous form version, received at once (municipality staff, own jurisdiction).
+    Paper,
 }
 
 impl ImportUse {
-    pub const ALL: [ImportUse; 3] = [
+    pub const ALL: [ImportUse; 4] = [
         ImportUse::Hospital,
         ImportUse::Contractor,
         ImportUse::Certification,
+        ImportUse::Paper,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +50,7 @@ impl ImportUse {
             ImportUse::Hospital => "hospital",
             ImportUse::Contractor => "contractor",
             ImportUse::Certification => "certification",
+            ImportUse::Paper => "paper",
         }
     }
 
@@ -57,7 +63,7 @@ impl ImportUse {
         match self {
             ImportUse::Hospital => Role::DesignatedDoctor,
             ImportUse::Contractor => Role::Operator,
-            ImportUse::Certification => Role::MunicipalityStaff,
+            ImportUse::Certification | ImportUse::Paper => Role::MunicipalityStaff,
         }
     }
 

@@ -90,32 +90,48 @@ pub fn implementing_body(code: &LocalGovernmentCode) -> Option<(&'static str, Ki
 
 /// The implementing body responsible for a resident of `municipality`. Codes whose
 /// municipality part is 100-199 are designated cities and their wards (区), which belong to the
-/// designated city with the nearest code at or below them; every other municipality belongs to
-/// its prefecture.
+/// designated city with the nearest code at or below them; every other municipality — and
+/// Tokyo's special wards (特別区, 13101-13123), which are in that range but in a prefecture
+/// without a designated city — belongs to its prefecture.
 pub fn responsible_for(municipality: &LocalGovernmentCode) -> Option<LocalGovernmentCode> {
     let code = municipality.as_str();
     let number: u32 = code[2..5].parse().ok()?;
     let pick = |c: &str| LocalGovernmentCode::parse(c).ok();
-    if (100..200).contains(&number) {
-        IMPLEMENTING_BODIES
-            .iter()
-            .filter(|(c, _, k)| {
-                *k == Kind::DesignatedCity && c[..2] == code[..2] && c[..5] <= code[..5]
-            })
-            .map(|(c, _, _)| *c)
-            .max()
-            .and_then(pick)
-    } else {
-        IMPLEMENTING_BODIES
+    let city = (100..200)
+        .contains(&number)
+        .then(|| {
+            IMPLEMENTING_BODIES
+                .iter()
+                .filter(|(c, _, k)| {
+                    *k == Kind::DesignatedCity && c[..2] == code[..2] && c[..5] <= code[..5]
+                })
+                .map(|(c, _, _)| *c)
+                .max()
+        })
+        .flatten();
+    match city {
+        Some(c) => pick(c),
+        None => IMPLEMENTING_BODIES
             .iter()
             .find(|(c, _, k)| *k == Kind::Prefecture && c[..2] == code[..2])
-            .and_then(|(c, _, _)| pick(c))
+            .and_then(|(c, _, _)| pick(c)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokyos_special_wards_belong_to_tokyo() {
+        let code = |c: &str| LocalGovernmentCode::parse(c).expect(c);
+        // 千代田区 and 江戸川区: 特別区, not wards of a designated city.
+        for ward in ["131016", "131237"] {
+            assert_eq!(responsible_for(&code(ward)), Some(code("130001")), "{ward}");
+        }
+        // A ward of a designated city still belongs to its city (札幌市中央区 → 札幌市).
+        assert_eq!(responsible_for(&code("011011")), Some(code("011002")));
+    }
 
     #[test]
     fn every_code_is_valid_and_the_counts_are_right() {

@@ -705,7 +705,7 @@ pub struct BusImportOrigin {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BusImportFileReceived {
-    /// `hospital`, `contractor` or `certification`.
+    /// `hospital`, `contractor`, `certification` or `paper`.
     #[serde(rename = "use")]
     pub use_: String,
     pub program: String,

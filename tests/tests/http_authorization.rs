@@ -390,6 +390,7 @@ fn import(use_: ImportUse) -> Endpoint {
             Fixture::Nothing,
         ),
         ImportUse::Certification => ("/api/imports/{use}", Fixture::Certifiable),
+        ImportUse::Paper => ("/api/imports/{use}?file_name=paper.csv", Fixture::Nothing),
     };
     post(
         &format!("upload a {use_} import file"),
@@ -789,6 +790,13 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
         (
             import(ImportUse::Certification),
             [F, F, F, F, Imported(1), F, F, U],
+        ),
+        // The old version's file upload is the municipality staff's; no previous form version
+        // is published here, so the staff's row (of the current version) is rejected on its
+        // form_version column — the upload itself is allowed.
+        (
+            import(ImportUse::Paper),
+            [F, F, F, F, Expect::RowsRejected("invalid_value"), F, F, U],
         ),
         (
             list_imports(),
@@ -1468,7 +1476,7 @@ patient_address,patient_municipality";
 /// that every upload creates a form), or a certification result for `recipient`.
 fn import_file(use_: ImportUse, n: u64, recipient: &str) -> String {
     match use_ {
-        ImportUse::Hospital | ImportUse::Contractor => format!(
+        ImportUse::Hospital | ImportUse::Contractor | ImportUse::Paper => format!(
             "{FORM_IMPORT_HEADER}\nAUTHZ-{n},{HOSPITAL},6,new,subsidy,true,試験 患者,シケン カンジャ,\
              1960-01-01,female,小樽市花園2丁目,012025\n"
         ),

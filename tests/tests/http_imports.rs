@@ -1,5 +1,6 @@
 //! Bulk imports over HTTP on both backends: the example files of `docs/imports.md` in every
-//! format (hospital drafts, contractor forms, certification results matched by 受給者番号),
+//! format (hospital drafts, contractor forms, certification results matched by 受給者番号, the
+//! old version's paper forms),
 //! the same file twice applying nothing twice, bad files refused with nothing recorded, bad
 //! rows rejected per row with their column while the good rows apply, and who may upload and
 //! see a job.
@@ -320,7 +321,42 @@ async fn examples_import_as_documented(db: Db) {
             .await;
         assert_eq!(counts(&again), (2, 0, 2, 0), "{suffix}: {again}");
         assert_eq!(s.form_events().await, before);
+
+        // The old version's paper forms, once the operator published the previous version.
+        publish_old_version(&s).await;
+        let job = s
+            .import(&s.staff, "paper", "", example("paper", suffix))
+            .await;
+        assert_eq!(counts(&job), (2, 2, 0, 0), "{suffix}: {job}");
+        let rows = s.rows(&s.staff, job["job_id"].as_str().unwrap()).await;
+        let (_, paper) = s
+            .get(
+                &s.staff,
+                &format!("/api/forms/{}", rows[0]["form_id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(paper["status"], "received", "{paper}");
+        assert_eq!(paper["form_version"], "2015-01-01");
     }
+}
+
+/// The operator publishes the previous form version (the same criteria under an older form
+/// version name: no pre-2024 form ships with the registry).
+async fn publish_old_version(s: &Service) {
+    let mut old: Value = serde_json::from_str(include_str!(
+        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
+    ))
+    .expect("json");
+    old["form_version"] = json!("2015-01-01");
+    let r = s
+        .client
+        .post(format!("{}/api/masters/versions", s.base))
+        .bearer_auth(&s.operator)
+        .json(&json!({"version": "legacy-2015", "diseases": [old]}))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(r.status(), StatusCode::CREATED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -843,4 +879,68 @@ async fn bad_query_strings_answer_in_the_error_shape() {
             "{path}"
         );
     }
+}
+
+/// The old version's file upload (旧様式): municipality staff upload the paper forms they
+/// reviewed and transcribed; each row becomes a paper form of the previous form version, received
+/// at once, judged with its own version's rules, naming the uploaded file as its source; a row of
+/// the current version or of another jurisdiction is rejected; other roles may not upload.
+async fn paper_forms_by_file(db: Db) {
+    let s = service(db).await;
+    publish_old_version(&s).await;
+    let header = HEADER.replace("disease,", "disease,form_version,");
+    let paper_row = |reference: &str, version: &str, municipality: &str| {
+        format!(
+            "{reference},{OTHER_HOSPITAL},6,{version},new,subsidy,true,紙 患者,カミ カンジャ,\
+             1955-05-05,male,小樽市,{municipality},3,2"
+        )
+    };
+    let file = [
+        header,
+        paper_row("P-1", "2015-01-01", "012025"),
+        paper_row("P-2", "2024-04-01", "012025"),
+        // 千代田区: Tokyo's, not Hokkaido's.
+        paper_row("P-3", "2015-01-01", "131016"),
+    ]
+    .join("\n");
+    for token in [&s.doctor, &s.operator, &s.clerk] {
+        let (status, _) = s
+            .upload(token, "paper", "", file.clone().into_bytes())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let job = s
+        .import(&s.staff, "paper", "?file_name=paper.csv", file.into_bytes())
+        .await;
+    assert_eq!(counts(&job), (3, 1, 0, 2), "{job}");
+    let rows = s.rows(&s.staff, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(rows[1]["errors"][0]["column"], "form_version", "{rows:?}");
+    assert_eq!(rows[2]["errors"][0]["code"], "forbidden", "{rows:?}");
+    let form = rows[0]["form_id"].as_str().unwrap();
+    let (status, paper) = s.get(&s.staff, &format!("/api/forms/{form}")).await;
+    assert_eq!(status, StatusCode::OK, "{paper}");
+    assert_eq!(paper["status"], "received");
+    assert_eq!(paper["form_version"], "2015-01-01");
+    assert_eq!(paper["judged_with"]["form_version"], "2015-01-01");
+    assert_eq!(paper["paper"]["sha256"], job["sha256"], "{paper}");
+    assert_eq!(paper["imported"]["row"], 2);
+    // Uploaded again: unchanged.
+    let (_, again) = s
+        .upload(&s.staff, "paper", "", {
+            let header = HEADER.replace("disease,", "disease,form_version,");
+            format!("{header}\n{}\n", paper_row("P-1", "2015-01-01", "012025")).into_bytes()
+        })
+        .await;
+    let again = s.wait(&s.staff, again["job_id"].as_str().unwrap()).await;
+    assert_eq!(counts(&again), (1, 0, 1, 0), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paper_forms_by_file_postgres() {
+    paper_forms_by_file(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paper_forms_by_file_sqlite() {
+    paper_forms_by_file(Db::Sqlite).await;
 }
