@@ -431,12 +431,14 @@ fn check_against_read_table(bytes: &[u8]) -> Result<(), TestCaseError> {
     while headers.last().is_some_and(String::is_empty) {
         headers.pop();
     }
+    // The first problem in column order: an empty header cell, or one repeating an earlier one.
     let expected_error = if headers.is_empty() {
         Some(FileError::MissingHeader)
-    } else if let Some(column) = headers.iter().position(String::is_empty) {
-        Some(FileError::EmptyHeader { column })
     } else {
-        (1..headers.len()).find_map(|column| {
+        (0..headers.len()).find_map(|column| {
+            if headers[column].is_empty() {
+                return Some(FileError::EmptyHeader { column });
+            }
             let first = headers[..column]
                 .iter()
                 .position(|h| h.eq_ignore_ascii_case(&headers[column]))?;
