@@ -1847,6 +1847,19 @@ struct Prepared {
     job_stream: StreamId,
     job: ImportJob,
     version: u64,
+    /// Every form whose state the batch's decisions read (including the candidates a
+    /// certification row was matched among).
+    read: std::collections::HashSet<String>,
+    /// The forms the batch appends to.
+    written: std::collections::HashSet<String>,
+}
+
+impl Prepared {
+    /// Decided on what `earlier` was going to change, without seeing it: a batch decided while
+    /// `earlier` was being appended must be decided again when they share a form.
+    fn depends_on(&self, earlier: &std::collections::HashSet<String>) -> bool {
+        !self.read.is_disjoint(earlier)
+    }
 }
 
 /// Decides one batch: plans its rows, reads their forms in one query, decides each row on
@@ -1863,6 +1876,7 @@ async fn prepare(
     let store = ctx.store.clone();
     // Plans, and each row's form id (a result row finds its form through the key view).
     let mut planned: Vec<Planned> = Vec::with_capacity(rows.len());
+    let mut read_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     for row in &rows {
         let (number, plan) = match row {
             Err(e) => (e.row as u64, Err(vec![unreadable_row(e)])),
@@ -1871,7 +1885,7 @@ async fn prepare(
         let target = match plan {
             Err(issues) => Err(issues),
             Ok(Plan::Form(f)) => Ok((f.form_id.clone(), Plan::Form(f))),
-            Ok(Plan::Result(r)) => match find_form(ctx, &r).await? {
+            Ok(Plan::Result(r)) => match find_form(ctx, &r, &mut read_ids).await? {
                 Ok(id) => Ok((id, Plan::Result(r))),
                 Err(issues) => Err(issues),
             },
@@ -1885,6 +1899,7 @@ async fn prepare(
         .collect();
     ids.sort();
     ids.dedup();
+    read_ids.extend(ids.iter().cloned());
     let streams = ids
         .iter()
         .map(|id| StreamId::new("form", id))
@@ -1978,6 +1993,8 @@ async fn prepare(
         job_stream,
         job: next,
         version: version + job_events.len() as u64,
+        read: read_ids,
+        written: form_events.into_iter().map(|(form, _)| form).collect(),
     })
 }
 
@@ -2049,7 +2066,14 @@ async fn apply_all(
             };
             let upcoming = match upcoming {
                 Some(rows) => {
-                    Some(prepare(ctx, &current.job, current.version, rows, metadata, today).await?)
+                    match prepare(ctx, &current.job, current.version, rows, metadata, today).await {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            // Never leave the append running on its own.
+                            let _ = committing.await;
+                            return Err(e);
+                        }
+                    }
                 }
                 None => next.take(),
             };
@@ -2061,6 +2085,13 @@ async fn apply_all(
                     (job, version) = (current.job, current.version);
                     progress.applying(job.done, job.total);
                     next = upcoming;
+                    // Decided while this batch was being appended: decided again if it read a
+                    // form this batch changed (it saw the form as it was before).
+                    if let Some(p) = next.as_mut() {
+                        if p.depends_on(&current.written) {
+                            p.appends.clear();
+                        }
+                    }
                     break;
                 }
                 Committed::FormsMoved => {
@@ -2083,6 +2114,8 @@ async fn apply_all(
                             job_stream: p.job_stream.clone(),
                             job: p.job.clone(),
                             version: p.version,
+                            read: Default::default(),
+                            written: Default::default(),
                         };
                     }
                 }
@@ -2103,6 +2136,7 @@ async fn apply_all(
 async fn find_form(
     ctx: &JobContext,
     plan: &ResultRow,
+    read: &mut std::collections::HashSet<String>,
 ) -> Result<Result<String, Vec<RowIssue>>, StoreError> {
     let key = &plan.key;
     let sql = ctx.store.sql();
@@ -2131,6 +2165,7 @@ async fn find_form(
                 projections::imports::forms_by_recipient_number(&sql, program, &j, n.as_str())
                     .await?;
             // The form awaiting a result: among the patient's forms, those received.
+            read.extend(ids.iter().cloned());
             let streams = ids
                 .iter()
                 .map(|id| StreamId::new("form", id))

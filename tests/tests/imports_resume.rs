@@ -338,3 +338,99 @@ async fn later_batches_see_earlier_ones_postgres() {
 async fn later_batches_see_earlier_ones_sqlite() {
     later_batches_see_earlier_ones(Db::Sqlite).await;
 }
+
+/// A batch decided while the previous one is being appended is decided again when it read a
+/// form that one changed: a later row setting a form back to what it was before the earlier
+/// row is applied, not taken for `unchanged`.
+async fn a_later_batch_is_decided_on_what_the_earlier_one_committed(db: Db) {
+    let n = imp::BATCH_ROWS;
+    let row = |reference: &str, yahr: u32| {
+        format!(
+            "{reference},{HOSPITAL},6,new,subsidy,true,患者 X,カンジャ X,1960-01-01,male,小樽市,\
+             012025,{yahr}\n"
+        )
+    };
+    let header = "external_ref,institution,disease,application,purpose,research_consent,\
+         patient_name_kanji,patient_name_kana,patient_birth_date,patient_sex,patient_address,\
+         patient_municipality,sev.hoehn_yahr\n";
+    // First the form exists with Hoehn-Yahr 1.
+    let s = setup_with(db, format!("{header}{}", row("X", 1)).as_bytes()).await;
+    let first = imp::run(&s.store, &s.masters, &s.dir, &s.job, &())
+        .await
+        .expect("run");
+    assert_eq!(first.applied, 1);
+    // Then one file: X → 4 in the first batch, n - 1 new forms, X → 1 in the second batch.
+    let mut text = format!("{header}{}", row("X", 4));
+    for i in 1..n {
+        text += &row(&format!("N-{i}"), 2);
+    }
+    text += &row("X", 1);
+    let doctor = {
+        let accounts = Provisioner::new(s.store.clone());
+        actor(
+            &s.store,
+            &accounts,
+            &Who::new(Role::DesignatedDoctor).at(HOSPITAL),
+        )
+        .await
+    };
+    let staged = imp::stage(&s.dir, text.as_bytes(), imp::MAX_FILE_BYTES).expect("stage");
+    let (job, _) = imp::receive(
+        &s.store,
+        &s.masters,
+        &doctor,
+        imp::Upload {
+            use_: ImportUse::Hospital,
+            file_name: "back-and-forth.csv",
+            staged: &staged,
+            contractor: None,
+        },
+        None,
+    )
+    .await
+    .expect("received");
+    let done = imp::run(&s.store, &s.masters, &s.dir, &job, &())
+        .await
+        .expect("run");
+    assert_eq!(
+        (done.applied, done.unchanged, done.rejected),
+        (n as u64 + 1, 0, 0)
+    );
+    let form = imp::form_id(
+        domain::Program::Nanbyo,
+        &InstitutionCode::parse(HOSPITAL).expect("code"),
+        None,
+        "X",
+    );
+    let mut yahr = serde_json::Value::Null;
+    let stream = StreamId::new("form", &form).expect("stream");
+    for e in s.store.read_stream(&stream, 1).await.expect("read") {
+        match e.decode::<domain::form::FormEvent>().expect("event") {
+            domain::form::FormEvent::FormDrafted { items, .. } => {
+                yahr = items["sev.hoehn_yahr"].clone()
+            }
+            domain::form::FormEvent::ItemsEdited { changes } => {
+                for c in changes.iter().filter(|c| c.item == "sev.hoehn_yahr") {
+                    yahr = c.new.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        yahr,
+        serde_json::json!("1"),
+        "the last row of the file wins"
+    );
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_batch_is_decided_on_what_the_earlier_one_committed_postgres() {
+    a_later_batch_is_decided_on_what_the_earlier_one_committed(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_batch_is_decided_on_what_the_earlier_one_committed_sqlite() {
+    a_later_batch_is_decided_on_what_the_earlier_one_committed(Db::Sqlite).await;
+}
