@@ -287,7 +287,18 @@ async fn receive_upload(
                 }
             })? {
                 if field.name() == Some("contractor") && field.file_name().is_none() {
-                    let text = field.text().await.map_err(|e| bad_upload(e.body_text()))?;
+                    // A name, read with a bound: the body as a whole has none.
+                    let mut text = Vec::new();
+                    while let Some(chunk) =
+                        field.chunk().await.map_err(|e| bad_upload(e.body_text()))?
+                    {
+                        text.extend_from_slice(&chunk);
+                        if text.len() > 4 * domain::import_job::MAX_NAME_CHARS {
+                            return Err(bad_upload("the contractor part is too long".into()));
+                        }
+                    }
+                    let text = String::from_utf8(text)
+                        .map_err(|_| bad_upload("the contractor part is not UTF-8".into()))?;
                     contractor = Some(text);
                     continue;
                 }

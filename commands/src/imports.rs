@@ -47,7 +47,7 @@ use crate::import_source::{Cell, RowReader, SourceRow};
 use crate::{execute, CommandError, Outcome};
 
 /// Rows per batch: one read of their forms and one append.
-pub const BATCH_ROWS: usize = 1000;
+pub const BATCH_ROWS: usize = domain::import_job::BATCH_ROWS;
 
 /// Largest file accepted (a million rows of a wide form fit).
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
@@ -121,6 +121,39 @@ fn column_id(use_: ImportUse, header: &str) -> Option<&'static str> {
         .iter()
         .find(|c| c.id.eq_ignore_ascii_case(header) || c.ja == header)
         .map(|c| c.id)
+}
+
+/// A column name as a row error may quote it: the header of a CSV or XLSX file was checked
+/// against the master, but a JSON Lines key is whatever the line holds (it could be a name or a
+/// birth date if the line is malformed), so only a key shaped like an item id is repeated.
+fn quotable(column: &str) -> &str {
+    let id_like = column.len() <= 64
+        && column.starts_with(|c: char| c.is_ascii_lowercase())
+        && column
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
+    if id_like {
+        column
+    } else {
+        "(…)"
+    }
+}
+
+use domain::import_job::MAX_ISSUES_PER_ROW;
+
+/// `issues`, at most [`MAX_ISSUES_PER_ROW`], the last saying how many more there were.
+fn capped(mut issues: Vec<RowIssue>) -> Vec<RowIssue> {
+    if issues.len() > MAX_ISSUES_PER_ROW {
+        let more = issues.len() - (MAX_ISSUES_PER_ROW - 1);
+        issues.truncate(MAX_ISSUES_PER_ROW - 1);
+        issues.push(issue(
+            None,
+            "more_errors",
+            format!("ほかに{more}件の誤りがあります。"),
+            format!("{more} more errors in this row"),
+        ));
+    }
+    issues
 }
 
 fn issue(column: Option<&str>, code: &str, ja: String, en: String) -> RowIssue {
@@ -478,12 +511,15 @@ impl JobContext {
                 }
                 None if self.use_ != ImportUse::Certification => items.push((header, cell)),
                 // Only JSON Lines get here: a CSV header was checked.
-                None => issues.push(issue(
-                    Some(header),
-                    "unknown_column",
-                    format!("{header}: 取込レイアウトにない列です。"),
-                    format!("{header}: not a column of this import"),
-                )),
+                None => {
+                    let header = quotable(header);
+                    issues.push(issue(
+                        Some(header),
+                        "unknown_column",
+                        format!("{header}: 取込レイアウトにない列です。"),
+                        format!("{header}: not a column of this import"),
+                    ))
+                }
             }
         }
         for c in columns(self.use_) {
@@ -679,8 +715,9 @@ impl JobContext {
                 issues.push(issue(
                     Some("disease"),
                     "unknown_disease",
-                    format!("disease: 疾病番号{d}（様式{form_version}）はマスタにありません。"),
-                    format!("disease: {d} (form version {form_version}) is not in the master"),
+                    // The cells are not quoted: a shifted row could put a name here.
+                    "disease: この疾病番号・様式版の組み合わせはマスタにありません。".into(),
+                    "disease: this disease and form version are not in the master".into(),
                 ));
             }
             found
@@ -802,12 +839,15 @@ impl JobContext {
         if let Some(master) = &master {
             for (id, cell) in items {
                 match master.0.item(id) {
-                    None => issues.push(issue(
-                        Some(id),
-                        "unknown_item",
-                        format!("{id}: この疾病の様式にない項目です。"),
-                        format!("{id}: not an item of this disease's form"),
-                    )),
+                    None => {
+                        let id = quotable(id);
+                        issues.push(issue(
+                            Some(id),
+                            "unknown_item",
+                            format!("{id}: この疾病の様式にない項目です。"),
+                            format!("{id}: not an item of this disease's form"),
+                        ))
+                    }
                     Some(def) => match item_value(&def.kind, cell) {
                         Ok(v) => {
                             values.insert((*id).to_owned(), v);
@@ -893,14 +933,11 @@ impl JobContext {
         };
         // Each sending source has its own references: the institution's system, a contractor,
         // the municipality transcribing paper forms.
-        let paper_source = self
-            .actor
-            .jurisdiction
-            .as_ref()
-            .map(|j| format!("paper/{j}"));
-        let source = match self.use_ {
-            ImportUse::Paper => paper_source.as_deref(),
-            _ => self.contractor.as_deref().map(|c| c as &str),
+        let jurisdiction_code = self.actor.jurisdiction.as_ref().map(|j| j.to_string());
+        let source = match (self.use_, &self.contractor, &jurisdiction_code) {
+            (ImportUse::Paper, _, Some(j)) => Source::Paper(j),
+            (_, Some(c), _) => Source::Contractor(c),
+            _ => Source::Institution,
         };
         let form_id = form_id(self.actor.program, &institution, source, &external_ref);
         Ok(Ok(Plan::Form(Box::new(FormRow {
@@ -934,22 +971,41 @@ impl JobContext {
     }
 }
 
-/// The form an import row with `external_ref` stands for at `institution`, from the
-/// institution's own system (`source` none), a contractor (its name) or a municipality's paper
-/// transcription (`paper/<jurisdiction>`): the same on every upload from that source, so a file
-/// uploaded again updates (or leaves) the forms it created, and two sources that happen to use
-/// the same reference never touch each other's forms.
+/// Who sent an import row's form: the reference space its `external_ref` belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// The institution's own system (hospital imports).
+    Institution,
+    /// A contractor, by name.
+    Contractor(&'a str),
+    /// A municipality transcribing paper forms, by its code.
+    Paper(&'a str),
+}
+
+/// The form an import row with `external_ref` stands for at `institution`, from `source`: the
+/// same on every upload from that source, so a file uploaded again updates (or leaves) the
+/// forms it created, and two sources that happen to use the same reference never touch each
+/// other's forms. The parts are JSON-encoded, so no choice of names can make two of them meet.
 pub fn form_id(
     program: domain::Program,
     institution: &InstitutionCode,
-    source: Option<&str>,
+    source: Source<'_>,
     external_ref: &str,
 ) -> String {
-    let name = match source {
-        None => format!("import/{program}/{institution}/{external_ref}"),
-        Some(c) => format!("import/{program}/{institution}/from/{c}/{external_ref}"),
+    let (kind, name) = match source {
+        Source::Institution => ("institution", ""),
+        Source::Contractor(c) => ("contractor", c),
+        Source::Paper(j) => ("paper", j),
     };
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()).to_string()
+    let parts = serde_json::json!([
+        "import",
+        program.as_str(),
+        institution.as_str(),
+        kind,
+        name,
+        external_ref
+    ]);
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, parts.to_string().as_bytes()).to_string()
 }
 
 // ---- deciding a row on the forms' state ----
@@ -1065,7 +1121,7 @@ fn rejected(row: u64, form: Option<String>, errors: Vec<RowIssue>) -> Decided {
             outcome: RowOutcome::Rejected,
             form,
             action: None,
-            errors,
+            errors: capped(errors),
         },
         form: None,
     }
@@ -1116,8 +1172,28 @@ fn decide_form(ctx: &JobContext, row: u64, plan: &FormRow, known: &Known, today:
             Err(e) => rejected(row, None, form_issues(e)),
         };
     };
-    // The form exists: this row updates it, from the same sending system.
+    // The form exists: this row updates it, from the same sending system — if the uploader
+    // may see it (a form that left their scope is not described to them).
     let state = &known.state;
+    let contractor_draft = ctx.actor.role == domain::Role::Operator
+        && state.program == Some(ctx.actor.program)
+        && state
+            .imported
+            .as_ref()
+            .is_some_and(|i| i.contractor.is_some());
+    if !state.in_scope(&ctx.actor) && !contractor_draft {
+        return rejected(
+            row,
+            None,
+            vec![issue(
+                Some("external_ref"),
+                "reference_in_use",
+                "external_ref: この外部参照IDの臨個票は、取込を行ったアカウントからは更新できません。"
+                    .into(),
+                "external_ref: the form of this reference is outside the uploader's scope".into(),
+            )],
+        );
+    }
     let mut differs = vec![];
     if drafted.patient != plan.patient {
         differs.push("patient");
@@ -1577,6 +1653,22 @@ async fn record(
 enum FileBatch {
     Rows(Vec<Result<SourceRow, crate::import_source::RowError>>),
     Failed(FileFailure),
+    /// Every row was read. Without it a closed channel means the reader died.
+    End,
+}
+
+/// The next batch of the file; `None` at its end. A reader that stopped without saying so
+/// (it panicked) fails the file rather than passing for its end.
+async fn next_batch(batches: &mut tokio::sync::mpsc::Receiver<FileBatch>) -> Option<FileBatch> {
+    match batches.recv().await {
+        Some(FileBatch::End) => None,
+        Some(batch) => Some(batch),
+        None => Some(FileBatch::Failed(failure(
+            "reader_failed",
+            "ファイルを最後まで読み取れませんでした。",
+            "The file could not be read to its end.",
+        ))),
+    }
 }
 
 /// Reads the file on a blocking thread, in batches, after row `after`.
@@ -1614,9 +1706,10 @@ fn spawn_reader(path: PathBuf, after: u64, batch: usize) -> tokio::sync::mpsc::R
                     }
                 }
                 Ok(None) => {
-                    if !rows.is_empty() {
-                        let _ = tx.blocking_send(FileBatch::Rows(rows));
+                    if !rows.is_empty() && tx.blocking_send(FileBatch::Rows(rows)).is_err() {
+                        return;
                     }
+                    let _ = tx.blocking_send(FileBatch::End);
                     return;
                 }
                 Err(e) => {
@@ -1807,9 +1900,10 @@ async fn validate(
     }
     let mut batches = spawn_reader(path.to_owned(), 0, BATCH_ROWS);
     let (mut total, mut valid) = (0u64, 0u64);
-    while let Some(read) = batches.recv().await {
+    while let Some(read) = next_batch(&mut batches).await {
         match read {
             FileBatch::Failed(f) => return Ok(Err(f)),
+            FileBatch::End => break,
             FileBatch::Rows(rows) => {
                 for row in &rows {
                     total += 1;
@@ -2031,8 +2125,8 @@ async fn apply_all(
     today: &str,
     progress: &dyn Progress,
 ) -> Result<Result<(ImportJob, u64), (ImportJob, u64, FileFailure)>, RunError> {
-    let mut next: Option<Prepared> = match batches.recv().await {
-        None => None,
+    let mut next: Option<Prepared> = match next_batch(batches).await {
+        None | Some(FileBatch::End) => None,
         Some(FileBatch::Failed(f)) => return Ok(Err((job, version, f))),
         Some(FileBatch::Rows(rows)) => {
             Some(prepare(ctx, &job, version, rows, metadata, today).await?)
@@ -2048,8 +2142,8 @@ async fn apply_all(
             ));
             // Meanwhile: read and decide the next batch on the state this one will leave.
             let upcoming = if attempts == 0 {
-                match batches.recv().await {
-                    None => None,
+                match next_batch(batches).await {
+                    None | Some(FileBatch::End) => None,
                     Some(FileBatch::Failed(f)) => {
                         let committed = committing
                             .await
@@ -2272,13 +2366,29 @@ mod tests {
     fn a_form_id_depends_on_its_source() {
         let code = InstitutionCode::parse("0110113719").expect("code");
         let p = domain::Program::Nanbyo;
-        let hospital = form_id(p, &code, None, "A-1");
-        assert_eq!(hospital, form_id(p, &code, None, "A-1"), "stable");
-        assert_ne!(hospital, form_id(p, &code, Some("入力センター"), "A-1"));
-        assert_ne!(hospital, form_id(p, &code, None, "A-2"));
+        let hospital = form_id(p, &code, Source::Institution, "A-1");
+        assert_eq!(
+            hospital,
+            form_id(p, &code, Source::Institution, "A-1"),
+            "stable"
+        );
         assert_ne!(
             hospital,
-            form_id(domain::Program::Shoman, &code, None, "A-1")
+            form_id(p, &code, Source::Contractor("入力センター"), "A-1")
+        );
+        assert_ne!(hospital, form_id(p, &code, Source::Institution, "A-2"));
+        assert_ne!(
+            hospital,
+            form_id(domain::Program::Shoman, &code, Source::Institution, "A-1")
+        );
+        // No choice of names makes two sources meet.
+        assert_ne!(
+            form_id(p, &code, Source::Contractor("010006"), "R"),
+            form_id(p, &code, Source::Paper("010006"), "R")
+        );
+        assert_ne!(
+            form_id(p, &code, Source::Contractor("X"), "R"),
+            form_id(p, &code, Source::Institution, "from/X/R")
         );
     }
 }

@@ -546,6 +546,7 @@ impl Aggregate for ClinicalForm {
         let audits = actor.role == Role::Auditor && self.program == Some(actor.program);
         // The operator who imports contractors' forms updates them by re-importing.
         let imports = actor.role == Role::Operator
+            && matches!(command.action, FormAction::Edit { .. })
             && self.program == Some(actor.program)
             && self
                 .imported

@@ -274,6 +274,12 @@ pub enum ImportError {
     WrongStatus(JobStatus),
 }
 
+/// Rows per batch: one read of their forms and one append (with the job's results).
+pub const BATCH_ROWS: usize = 1000;
+
+/// Most errors one row records: a malformed line could otherwise fill an event with thousands.
+pub const MAX_ISSUES_PER_ROW: usize = 20;
+
 /// Most characters of a contractor's name and of a file name.
 pub const MAX_NAME_CHARS: usize = 200;
 

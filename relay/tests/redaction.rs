@@ -165,3 +165,44 @@ fn the_asyncapi_document_is_generated_from_the_types() {
     assert!(doc["channels"]["linkage.inquiry"]["address"] == "linkage.inquiry.{program}");
     assert!(doc["channels"]["linkage.response"]["address"] == "linkage.response.{program}");
 }
+
+/// The largest batch an import can record — every row rejected with the most errors a row
+/// keeps, each with the longest code — still fits in one NATS message (1 MiB by default): a
+/// relay that cannot publish an event stops there, and every later event with it.
+#[test]
+fn the_largest_import_batch_fits_in_a_nats_message() {
+    use domain::import_job::{
+        ImportEvent, RowIssue, RowOutcome, RowResult, BATCH_ROWS, MAX_ISSUES_PER_ROW,
+    };
+    use domain::DomainEvent;
+    let issue = RowIssue {
+        column: Some("x".repeat(64)),
+        code: "ambiguous_recipient_number".into(),
+        message_ja: "あ".repeat(200),
+        message_en: "a".repeat(200),
+    };
+    let results = (0..BATCH_ROWS as u64)
+        .map(|row| RowResult {
+            row: 1_000_000 + row,
+            outcome: RowOutcome::Rejected,
+            form: Some(uuid::Uuid::new_v4().to_string()),
+            action: Some("received_and_reviewed".into()),
+            errors: vec![issue.clone(); MAX_ISSUES_PER_ROW],
+        })
+        .collect();
+    let event = ImportEvent::ImportRowsApplied {
+        through_row: 2_000_000,
+        results,
+    };
+    let (event_type, schema_version, payload) = event.to_payload().expect("payload");
+    let sample = samples::Sample {
+        stream_type: domain::import_job::STREAM_TYPE,
+        program: Some(Program::Nanbyo),
+        event_type,
+        schema_version,
+        payload,
+    };
+    let bus = bus::redact(&recorded(&sample, 1), &key()).expect("redacted");
+    let bytes = serde_json::to_vec(&bus).expect("json").len();
+    assert!(bytes < 1024 * 1024, "{bytes} bytes");
+}

@@ -239,6 +239,8 @@ async fn examples_import_as_documented(db: Db) {
         let (status, form) = s.get(&s.doctor, &format!("/api/forms/{}", forms[0])).await;
         assert_eq!(status, StatusCode::OK, "{form}");
         assert_eq!(form["status"], "draft");
+        assert_eq!(form["imported"]["external_ref"], "HIS-0001", "{form}");
+        assert_eq!(form["imported"]["job"], job["job_id"]);
         assert_eq!(form["judgment"]["outcome"], "meets", "{form}");
 
         // The same file again: every row unchanged, no form event appended.
@@ -264,6 +266,14 @@ async fn examples_import_as_documented(db: Db) {
             .await;
         assert_eq!(counts(&job), (2, 2, 0, 0), "{suffix}: {job}");
         assert_eq!(job["contractor"], "株式会社入力");
+        let rows = s.rows(&s.operator, job["job_id"].as_str().unwrap()).await;
+        let (_, draft) = s
+            .get(
+                &s.doctor,
+                &format!("/api/forms/{}", rows[0]["form_id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(draft["imported"]["contractor"], "株式会社入力", "{draft}");
 
         // The doctor submits the hospital forms; the municipality receives them.
         for form in &forms {
@@ -515,7 +525,9 @@ async fn bad_rows_are_rejected_and_good_rows_apply(db: Db) {
             "row {n}: {e}"
         );
         // No message quotes the row's personal data.
-        assert!(!e.to_string().contains("シケン"), "row {n}: {e}");
+        for personal in ["シケン", "試験", "1960-01-01", "小樽市花園"] {
+            assert!(!e.to_string().contains(personal), "row {n}: {e}");
+        }
     }
     assert_eq!(by_row(9)["action"], "created");
     assert_eq!(by_row(10)["action"], "updated");
@@ -943,4 +955,31 @@ async fn paper_forms_by_file_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paper_forms_by_file_sqlite() {
     paper_forms_by_file(Db::Sqlite).await;
+}
+
+/// A JSON Lines row with many keys the master does not know: at most 20 errors are kept (the
+/// last one counting the rest), and a key that is not shaped like an item id is not repeated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_keeps_a_bounded_number_of_errors_and_no_odd_keys() {
+    let s = service(Db::Sqlite).await;
+    let mut line = json!({
+        "external_ref": "J-1", "institution": HOSPITAL, "disease": "6", "application": "new",
+        "purpose": "subsidy", "research_consent": true, "patient_name_kanji": "試験 患者",
+        "patient_name_kana": "シケン カンジャ", "patient_birth_date": "1960-01-01",
+        "patient_sex": "female", "patient_address": "小樽市花園2丁目",
+        "patient_municipality": "012025",
+        "鈴木花子": "1"
+    });
+    for i in 0..50 {
+        line[format!("x.unknown_{i}")] = json!("1");
+    }
+    let job = s
+        .import(&s.doctor, "hospital", "", format!("{line}\n").into_bytes())
+        .await;
+    assert_eq!(counts(&job), (1, 0, 0, 1), "{job}");
+    let rows = s.rows(&s.doctor, job["job_id"].as_str().unwrap()).await;
+    let errors = rows[0]["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 20, "{errors:?}");
+    assert_eq!(errors[19]["code"], "more_errors");
+    assert!(!rows[0].to_string().contains("鈴木花子"), "{rows:?}");
 }

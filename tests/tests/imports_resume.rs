@@ -307,7 +307,7 @@ async fn later_batches_see_earlier_ones(db: Db) {
     let form = imp::form_id(
         domain::Program::Nanbyo,
         &InstitutionCode::parse(HOSPITAL).expect("code"),
-        None,
+        imp::Source::Institution,
         "REF-7",
     );
     let stream = StreamId::new("form", &form).expect("stream");
@@ -399,7 +399,7 @@ async fn a_later_batch_is_decided_on_what_the_earlier_one_committed(db: Db) {
     let form = imp::form_id(
         domain::Program::Nanbyo,
         &InstitutionCode::parse(HOSPITAL).expect("code"),
-        None,
+        imp::Source::Institution,
         "X",
     );
     let mut yahr = serde_json::Value::Null;
