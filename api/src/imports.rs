@@ -224,11 +224,17 @@ impl Staging {
         tokio::fs::rename(&self.temp, &path)
             .await
             .map_err(storage_error)?;
+        let synced = dir.clone();
+        tokio::task::spawn_blocking(move || imp::sync_dir(&synced))
+            .await
+            .map_err(|e| storage_error(std::io::Error::other(e.to_string())))?
+            .map_err(storage_error)?;
         Ok((
             StagedFile {
                 path,
                 size: self.size,
                 sha256,
+                fresh,
             },
             fresh,
         ))
@@ -828,9 +834,15 @@ pub async fn run_cli(
                 None,
             )
             .await
-            .map_err(|e| match e {
-                ReceiveError::File(f) => anyhow::anyhow!("{} ({})", f.message_en, f.code),
-                other => anyhow::anyhow!("{other}"),
+            .map_err(|e| {
+                // A refused file is not kept (unless an earlier upload stored the same content).
+                if staged.fresh {
+                    let _ = std::fs::remove_file(&staged.path);
+                }
+                match e {
+                    ReceiveError::File(f) => anyhow::anyhow!("{} ({})", f.message_en, f.code),
+                    other => anyhow::anyhow!("{other}"),
+                }
             })?;
             println!("job {id}");
             id
@@ -840,7 +852,8 @@ pub async fn run_cli(
     // Certification rows are matched through the form key view: keep it current here (on
     // PostgreSQL another process may hold it; then that one does).
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let keys = (args.kind == ImportUse::Certification).then(|| {
+    // A resumed job may be of any kind (it keeps the kind and uploader it was received with).
+    let keys = (args.kind == ImportUse::Certification || args.resume.is_some()).then(|| {
         tokio::spawn(projections::run(
             store.clone(),
             projections::imports::FormKeys,

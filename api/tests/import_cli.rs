@@ -135,6 +135,11 @@ async fn import_from_the_command_line(db: Db) {
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("not_a_table"), "{err}");
     assert!(!out.contains("job "), "{out}");
+    // Nothing of it is kept: the imports directory holds the two accepted files only.
+    let kept = std::fs::read_dir(data_dir.join("imports"))
+        .expect("imports dir")
+        .count();
+    assert_eq!(kept, 2, "the refused file is not kept");
 
     // An unknown login.
     let mut c = nanbyo();

@@ -1338,6 +1338,8 @@ pub struct StagedFile {
     pub path: PathBuf,
     pub size: u64,
     pub sha256: String,
+    /// No earlier upload had the same content: a refused upload may remove it.
+    pub fresh: bool,
 }
 
 /// Where a job's file is kept: `<dir>/<sha256>`.
@@ -1380,8 +1382,21 @@ pub fn stage(dir: &Path, mut source: impl Read, limit: u64) -> Result<StagedFile
         }
     };
     let path = stored_path(dir, &sha256);
+    let fresh = !path.exists();
     std::fs::rename(&temp, &path)?;
-    Ok(StagedFile { path, size, sha256 })
+    sync_dir(dir)?;
+    Ok(StagedFile {
+        path,
+        size,
+        sha256,
+        fresh,
+    })
+}
+
+/// Makes a rename in `dir` durable: a job event naming the file must not outlive the file in
+/// a crash.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// Why a file could not be staged.

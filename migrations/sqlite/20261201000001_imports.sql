@@ -42,14 +42,16 @@ CREATE TABLE import_rows (
 ) STRICT;
 
 -- The keys a certification result is matched by (projection `form_keys`): the アクセスキー
--- issued at submission and the 受給者番号 (the patient's, or the one the municipality recorded
--- in the 行政記載欄).
+-- issued at submission and the 受給者番号 — the patient's, and the one the municipality recorded
+-- in the 行政記載欄 (either matches).
 CREATE TABLE form_keys (
     form_id          TEXT PRIMARY KEY,
     program          TEXT NOT NULL,
     jurisdiction     TEXT NOT NULL,
     access_key       TEXT,
-    recipient_number TEXT
+    patient_recipient TEXT,
+    admin_recipient   TEXT
 ) STRICT;
 CREATE INDEX form_keys_access_key ON form_keys (access_key);
-CREATE INDEX form_keys_recipient ON form_keys (program, jurisdiction, recipient_number);
+CREATE INDEX form_keys_patient_recipient ON form_keys (program, jurisdiction, patient_recipient);
+CREATE INDEX form_keys_admin_recipient ON form_keys (program, jurisdiction, admin_recipient);

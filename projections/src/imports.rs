@@ -301,7 +301,7 @@ impl Projection for FormKeys {
             } => {
                 exec!(
                     tx,
-                    "INSERT INTO form_keys (form_id, program, jurisdiction, recipient_number) \
+                    "INSERT INTO form_keys (form_id, program, jurisdiction, patient_recipient) \
                      VALUES ($1, $2, $3, $4)",
                     form,
                     program.as_str(),
@@ -318,15 +318,14 @@ impl Projection for FormKeys {
                 )?;
             }
             FormEvent::AdministrativeFieldsRecorded { changes } => {
+                // The municipality's 受給者番号 (null when it clears it); the patient's stays.
                 for c in changes.iter().filter(|c| c.item == "recipient_number") {
-                    if let Some(number) = c.new.as_str() {
-                        exec!(
-                            tx,
-                            "UPDATE form_keys SET recipient_number = $2 WHERE form_id = $1",
-                            form,
-                            number.to_owned(),
-                        )?;
-                    }
+                    exec!(
+                        tx,
+                        "UPDATE form_keys SET admin_recipient = $2 WHERE form_id = $1",
+                        form,
+                        c.new.as_str().map(str::to_owned),
+                    )?;
                 }
             }
             _ => {}
@@ -352,8 +351,9 @@ pub async fn form_by_access_key(
     })
 }
 
-/// The forms of `jurisdiction` carrying 受給者番号 `number` (several when the patient has
-/// several forms: the caller picks the one awaiting a result).
+/// The forms of `jurisdiction` carrying 受給者番号 `number`, as the patient's or as the one the
+/// municipality recorded (several when the patient has several forms: the caller picks the one
+/// awaiting a result).
 pub async fn forms_by_recipient_number(
     sql: &SqlPool,
     program: &str,
@@ -363,7 +363,7 @@ pub async fn forms_by_recipient_number(
     eventstore::on_sql!(sql, reader, |p| {
         sqlx::query_scalar::<_, String>(
             "SELECT form_id FROM form_keys WHERE program = $1 AND jurisdiction = $2 \
-             AND recipient_number = $3 ORDER BY form_id",
+             AND (patient_recipient = $3 OR admin_recipient = $3) ORDER BY form_id",
         )
         .bind(program)
         .bind(jurisdiction)

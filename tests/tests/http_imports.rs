@@ -983,3 +983,72 @@ async fn a_row_keeps_a_bounded_number_of_errors_and_no_odd_keys() {
     assert_eq!(errors[19]["code"], "more_errors");
     assert!(!rows[0].to_string().contains("鈴木花子"), "{rows:?}");
 }
+
+/// A certification result finds its form by the patient's 受給者番号 and by the one the
+/// municipality recorded in the 行政記載欄, either.
+async fn results_by_either_recipient_number(db: Db) {
+    let s = service(db).await;
+    let job = s
+        .import(&s.doctor, "hospital", "", example("hospital", "utf8.csv"))
+        .await;
+    let rows = s.rows(&s.doctor, job["job_id"].as_str().unwrap()).await;
+    let forms: Vec<String> = rows
+        .iter()
+        .map(|r| r["form_id"].as_str().unwrap().to_owned())
+        .collect();
+    let administrative = domain::codes::append_check_digit("456789");
+    let other = domain::codes::append_check_digit("567890");
+    // Form 1 has no number of the patient's; form 2's patient has 1234566.
+    for (form, number) in [(&forms[0], &administrative), (&forms[1], &other)] {
+        let r = s
+            .client
+            .post(format!("{}/api/forms/{form}/submit", s.base))
+            .bearer_auth(&s.doctor)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(r.status(), StatusCode::OK);
+        let (_, f) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
+        let r = s
+            .client
+            .post(format!("{}/api/forms/receive", s.base))
+            .bearer_auth(&s.staff)
+            .json(&json!({"access_key": f["access_key"]}))
+            .send()
+            .await
+            .expect("receive");
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = s
+            .client
+            .post(format!("{}/api/forms/{form}/administrative", s.base))
+            .bearer_auth(&s.staff)
+            .json(&json!({"fields": {"recipient_number": number}}))
+            .send()
+            .await
+            .expect("administrative");
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let file = format!(
+        "recipient_number,result,period_from,period_to\n\
+         {administrative},certified,2026-12-01,2027-11-30\n\
+         1234566,certified,2026-12-01,2027-11-30\n"
+    );
+    let job = s
+        .import(&s.staff, "certification", "", file.into_bytes())
+        .await;
+    assert_eq!(counts(&job), (2, 2, 0, 0), "{job}");
+    let rows = s.rows(&s.staff, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(rows[0]["form_id"], forms[0].as_str());
+    assert_eq!(rows[1]["form_id"], forms[1].as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_by_either_recipient_number_postgres() {
+    results_by_either_recipient_number(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_by_either_recipient_number_sqlite() {
+    results_by_either_recipient_number(Db::Sqlite).await;
+}
