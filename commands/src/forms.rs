@@ -354,20 +354,12 @@ async fn latest_form_of_patient(
         .ok_or(CommandError::Rejected(FormError::Invalid(
             "carrying over the latest form needs the patient",
         )))?;
-    let head = projections::committed_head(store).await?;
-    match projections::wait_for(
-        &store.sql(),
+    crate::view_caught_up(
+        store,
         projections::forms::NAME,
-        head,
         std::time::Duration::from_secs(5),
     )
-    .await
-    {
-        Ok(_) => {}
-        Err(projections::ProjectionError::Store(e)) => return Err(e.into()),
-        Err(projections::ProjectionError::Database(e)) => return Err(StoreError::from(e).into()),
-        Err(e) => tracing::warn!(error = %e, "form search view unavailable"),
-    }
+    .await?;
     let program = actor.program;
     let forms =
         projections::forms::of_patient(&store.sql(), program.as_str(), &patient.key(program))
@@ -553,20 +545,12 @@ pub async fn receive_by_access_key(
     }
     // A form submitted a moment ago: wait (bounded) for the key view to have it. A view that
     // is behind or stopped finds less, never something else.
-    let head = projections::committed_head(store).await?;
-    match projections::wait_for(
-        &store.sql(),
+    crate::view_caught_up(
+        store,
         projections::imports::KEYS,
-        head,
         std::time::Duration::from_secs(5),
     )
-    .await
-    {
-        Ok(_) => {}
-        Err(projections::ProjectionError::Store(e)) => return Err(e.into()),
-        Err(projections::ProjectionError::Database(e)) => return Err(StoreError::from(e).into()),
-        Err(e) => tracing::warn!(error = %e, "form key view unavailable"),
-    }
+    .await?;
     let found =
         projections::imports::form_by_access_key(&store.sql(), actor.program.as_str(), &access_key)
             .await

@@ -1869,15 +1869,12 @@ use domain::import_job::JobStatus;
 /// Waits until the `form_keys` view has applied every event committed now (it runs with the
 /// service's projections).
 async fn wait_for_keys(store: &Arc<dyn EventStore>) -> Result<(), RunError> {
-    let head = projections::committed_head(store).await?;
-    let reached = projections::wait_for(
-        &store.sql(),
+    let reached = crate::view_caught_up(
+        store,
         projections::imports::KEYS,
-        head,
         std::time::Duration::from_secs(60),
     )
-    .await
-    .map_err(|e| RunError::Worker(e.to_string()))?;
+    .await?;
     if reached {
         Ok(())
     } else {

@@ -19,6 +19,26 @@ use eventstore::{
     EventStore, ExpectedVersion, IdempotencyKey, Metadata, NewEvent, StoreError, StreamId,
 };
 
+/// Waits (bounded by `timeout`) until projection `view` has applied every event committed now,
+/// for a command that looks something up in it. True when it has; a view that is stopped or
+/// behind is logged and answers false (the lookup then finds less, never something else).
+pub async fn view_caught_up(
+    store: &Arc<dyn EventStore>,
+    view: &str,
+    timeout: std::time::Duration,
+) -> Result<bool, StoreError> {
+    let head = projections::committed_head(store).await?;
+    match projections::wait_for(&store.sql(), view, head, timeout).await {
+        Ok(reached) => Ok(reached),
+        Err(projections::ProjectionError::Store(e)) => Err(e),
+        Err(projections::ProjectionError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(view, error = %e, "view unavailable");
+            Ok(false)
+        }
+    }
+}
+
 /// Why a command was not carried out. Nothing was appended in any of these cases.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError<E: std::error::Error + 'static> {

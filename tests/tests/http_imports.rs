@@ -124,6 +124,24 @@ impl Service {
         (status, r.json().await.expect("json"))
     }
 
+    /// The doctor submits `form`; returns the アクセスキー issued for it.
+    async fn submit(&self, form: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/api/forms/{form}/submit", self.base))
+            .bearer_auth(&self.doctor)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(r.status(), StatusCode::OK, "submit");
+        let (_, submitted) = self.get(&self.doctor, &format!("/api/forms/{form}")).await;
+        submitted["access_key"]
+            .as_str()
+            .expect("access key")
+            .to_owned()
+    }
+
     /// Uploads and waits for the job to end; returns its final status.
     async fn import(&self, token: &str, kind: &str, query: &str, body: Vec<u8>) -> Value {
         let (status, accepted) = self.upload(token, kind, query, body).await;
@@ -277,20 +295,7 @@ async fn examples_import_as_documented(db: Db) {
 
         // The doctor submits the hospital forms; the municipality receives them.
         for form in &forms {
-            let r = s
-                .client
-                .post(format!("{}/api/forms/{form}/submit", s.base))
-                .bearer_auth(&s.doctor)
-                .json(&json!({}))
-                .send()
-                .await
-                .expect("submit");
-            assert_eq!(r.status(), StatusCode::OK, "submit");
-            let (_, submitted) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
-            let key = submitted["access_key"]
-                .as_str()
-                .expect("access key")
-                .to_owned();
+            let key = s.submit(form).await;
             let r = s
                 .client
                 .post(format!("{}/api/forms/{form}/receive", s.base))
@@ -722,17 +727,7 @@ async fn results_by_access_key(db: Db) {
         .collect();
     let mut keys = vec![];
     for form in &forms {
-        let r = s
-            .client
-            .post(format!("{}/api/forms/{form}/submit", s.base))
-            .bearer_auth(&s.doctor)
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("submit");
-        assert_eq!(r.status(), StatusCode::OK);
-        let (_, f) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
-        keys.push(f["access_key"].as_str().expect("key").to_owned());
+        keys.push(s.submit(form).await);
     }
     let before = s.form_events().await;
     // Row 2: certified by key (form 1, submitted, not yet received); row 3: a key nobody has;
@@ -806,17 +801,7 @@ async fn receiving_by_access_key_alone(db: Db) {
         .await;
     let rows = s.rows(&s.doctor, job["job_id"].as_str().unwrap()).await;
     let form = rows[0]["form_id"].as_str().unwrap().to_owned();
-    let r = s
-        .client
-        .post(format!("{}/api/forms/{form}/submit", s.base))
-        .bearer_auth(&s.doctor)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("submit");
-    assert_eq!(r.status(), StatusCode::OK);
-    let (_, submitted) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
-    let key = submitted["access_key"].as_str().expect("key").to_owned();
+    let key = s.submit(&form).await;
     let receive = |token: String, key: String| {
         let (client, base) = (s.client.clone(), s.base.clone());
         async move {
@@ -1000,21 +985,12 @@ async fn results_by_either_recipient_number(db: Db) {
     let other = domain::codes::append_check_digit("567890");
     // Form 1 has no number of the patient's; form 2's patient has 1234566.
     for (form, number) in [(&forms[0], &administrative), (&forms[1], &other)] {
-        let r = s
-            .client
-            .post(format!("{}/api/forms/{form}/submit", s.base))
-            .bearer_auth(&s.doctor)
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("submit");
-        assert_eq!(r.status(), StatusCode::OK);
-        let (_, f) = s.get(&s.doctor, &format!("/api/forms/{form}")).await;
+        let key = s.submit(form).await;
         let r = s
             .client
             .post(format!("{}/api/forms/receive", s.base))
             .bearer_auth(&s.staff)
-            .json(&json!({"access_key": f["access_key"]}))
+            .json(&json!({"access_key": key}))
             .send()
             .await
             .expect("receive");
