@@ -347,6 +347,13 @@ const SAVE: &str = "INSERT INTO projection_checkpoints (name, position, updated_
                         error = NULL, error_position = NULL \
                     WHERE projection_checkpoints.position = $4";
 
+/// Takes the checkpoint row (creating it at 0) and returns its position: the first statement of
+/// every batch and of a rebuild's swap, so the two are ordered on this row. Without it a live
+/// batch could wait on a table the swap holds and then write into the table swapped in.
+const HOLD: &str = "INSERT INTO projection_checkpoints (name, position, updated_at) \
+                    VALUES ($1, 0, $2) ON CONFLICT (name) DO UPDATE SET name = excluded.name \
+                    RETURNING position";
+
 /// Applies one page in one transaction with the checkpoint `checkpoint_name`, into the tables
 /// or (with `shadow`) into their rebuild copies. False when the checkpoint was not at `from`
 /// (nothing applied).
@@ -363,6 +370,15 @@ async fn apply_batch<P: Projection>(
     match writer {
         Writer::Postgres(conn) => {
             let mut tx = conn.begin().await?;
+            let (held,): (i64,) = sqlx::query_as(HOLD)
+                .bind(checkpoint_name)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            if held != from as i64 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
             apply_page(projection, TxConn::Postgres(&mut tx), shadow, page).await?;
             let saved = sqlx::query(SAVE)
                 .bind(checkpoint_name)
@@ -380,6 +396,15 @@ async fn apply_batch<P: Projection>(
         }
         Writer::Sqlite(pool) => {
             let mut tx = pool.begin().await?;
+            let (held,): (i64,) = sqlx::query_as(HOLD)
+                .bind(checkpoint_name)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            if held != from as i64 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
             apply_page(projection, TxConn::Sqlite(&mut tx), shadow, page).await?;
             let saved = sqlx::query(SAVE)
                 .bind(checkpoint_name)
@@ -603,8 +628,15 @@ pub async fn rebuild<P: Projection>(
                         .await?;
                 }
                 let mut tx = conn.begin().await?;
+                // The live runner's checkpoint first, as its batches take it: a batch under
+                // way finishes before the swap, and one after it finds the checkpoint moved.
+                sqlx::query(HOLD)
+                    .bind(projection.name())
+                    .bind(chrono::Utc::now().timestamp_millis())
+                    .execute(&mut *tx)
+                    .await?;
                 for t in tables {
-                    // Waits for the live runner's batch; reads wait only for the swap itself.
+                    // Reads wait only for the swap itself.
                     sqlx::query(&format!("LOCK TABLE {t} IN ACCESS EXCLUSIVE MODE"))
                         .execute(&mut *tx)
                         .await?;
