@@ -11,14 +11,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
-    create_form, form_command, publish_version, read_form, read_scan, register_institution,
-    register_paper_form, CreateForm,
+    create_form, form_command, publish_municipalities, publish_version, read_form, read_scan,
+    register_institution, register_paper_form, CreateForm,
 };
 use commands::{CommandError, Outcome};
 use domain::disease::DiseaseForm;
 use domain::form::{Actor, FormAction, FormError, ReviewResult};
 use domain::institution::InstitutionError;
 use domain::master::MasterError;
+use domain::municipality::ImplementingBody;
 use domain::{InstitutionCode, Program};
 use eventstore::IdempotencyKey;
 use serde::de::DeserializeOwned;
@@ -50,6 +51,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}/withdraw", post(withdraw))
         .route("/api/masters/versions", post(publish))
         .route("/api/masters/diseases", get(diseases))
+        .route(
+            "/api/masters/municipalities",
+            get(municipalities).post(publish_municipality_list),
+        )
         .route("/api/masters/institutions", post(register));
     routes.layer(axum::middleware::from_fn(fingerprint))
 }
@@ -629,7 +634,16 @@ async fn publish(
         key.as_ref(),
     )
     .await
-    .map_err(|e| match e {
+    .map_err(master_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "version": version, "position": o.position, "duplicate": o.duplicate })),
+    ))
+}
+
+/// A master command's failure as an API error.
+fn master_error(e: CommandError<MasterError>) -> ApiError {
+    match e {
         CommandError::Rejected(MasterError::Forbidden) => ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -663,11 +677,51 @@ async fn publish(
             "システム内部でエラーが発生しました。",
             "An internal error occurred.",
         ),
-    })?;
+    }
+}
+
+#[derive(Deserialize)]
+struct MunicipalitiesBody {
+    version: String,
+    bodies: Vec<ImplementingBody>,
+}
+
+/// The operator publishes a new 実施主体 list, whole; it is in force from then on.
+async fn publish_municipality_list(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let req: MunicipalitiesBody = body(&bytes)?;
+    let version = req.version.clone();
+    let o = publish_municipalities(
+        &state.store,
+        &state.masters,
+        &actor,
+        req.version,
+        req.bodies,
+        key.as_ref(),
+    )
+    .await
+    .map_err(master_error)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "version": version, "position": o.position, "duplicate": o.duplicate })),
     ))
+}
+
+/// The 実施主体 list in force, and the versions published before it.
+async fn municipalities(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    state.masters.refresh(&state.store).await?;
+    let master = state.masters.municipality_snapshot().await;
+    let in_force = master.in_force();
+    Ok(Json(json!({
+        "version": in_force.map(|m| m.version.clone()),
+        "bodies": in_force.map(|m| m.bodies.clone()).unwrap_or_default(),
+        "versions": master.versions.iter().map(|m| m.version.clone()).collect::<Vec<_>>(),
+    })))
 }
 
 #[derive(Deserialize)]
@@ -763,6 +817,8 @@ mod tests {
         body::<WithdrawBody>(&bytes(example("/api/forms/{id}/withdraw")))
             .expect("withdraw example");
         body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
+        body::<MunicipalitiesBody>(&bytes(example("/api/masters/municipalities")))
+            .expect("municipalities example");
         body::<InstitutionBody>(&bytes(example("/api/masters/institutions")))
             .expect("institution example");
     }

@@ -29,6 +29,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/forms/{id}/withdraw"),
     ("post", "/api/masters/versions"),
     ("get", "/api/masters/diseases"),
+    ("get", "/api/masters/municipalities"),
+    ("post", "/api/masters/municipalities"),
     ("post", "/api/masters/institutions"),
     ("post", "/api/masters/institutions/{code}/successor"),
     ("post", "/api/login"),
@@ -339,6 +341,23 @@ pub fn document() -> Value {
             }},
             "/api/imports/jobs/{id}": {"get": import_status(&id)},
             "/api/imports/jobs/{id}/rows": {"get": import_rows(&id)},
+            "/api/masters/municipalities": {
+                "get": {
+                    "security": [],
+                    "summary": "The 実施主体 list in force (47 prefectures and the designated cities), with the names of every published version",
+                    "responses": {"200": {"description": "{version, bodies: [{code, name, kind}], versions}"}}
+                },
+                "post": command(
+                    "Publish a new 実施主体 list, whole (operator); it is in force from then on. Forms already drafted keep their jurisdiction",
+                    Some((json!({"type": "object", "required": ["version", "bodies"], "properties": {
+                        "version": {"type": "string"},
+                        "bodies": {"type": "array", "items": {"type": "object", "required": ["code", "name", "kind"], "properties": {
+                            "code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "全国地方公共団体コード with its check digit"},
+                            "name": {"type": "string"},
+                            "kind": {"enum": ["prefecture", "designated_city"]}}}}}}),
+                          json!({"version": "2026-04-01", "bodies": [{"code": "010006", "name": "北海道", "kind": "prefecture"}, {"code": "011002", "name": "札幌市", "kind": "designated_city"}]}))),
+                    &[("201", "Published")])
+            },
             "/api/masters/diseases": {"get": {
                 "security": [],
                 "summary": "The diseases of the latest master version",

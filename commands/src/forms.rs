@@ -14,6 +14,10 @@ use domain::form::{
 use domain::institution::Institution;
 use domain::judgment::Purpose;
 use domain::master::{DiseaseMaster, MasterError, PublishVersion, DISEASE_MASTER_STREAM};
+use domain::municipality::{
+    ImplementingBody, Municipalities, MunicipalityMaster, PublishMunicipalities,
+    MUNICIPALITY_MASTER_STREAM,
+};
 use domain::{Aggregate, Program, Role};
 use domain::{InstitutionCode, LocalGovernmentCode};
 use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError, StreamId};
@@ -26,36 +30,49 @@ use tokio::sync::RwLock;
 
 use crate::{execute, CommandError, Outcome};
 
-/// The disease master as last read from its stream. A command that needs a disease the cache
-/// does not have reads the stream at once; otherwise the cache looks for newer versions at
-/// most every `MASTER_REFRESH`, so a version published by another instance is in force here
-/// within that time, without a database read on every command.
+/// The disease master and the 実施主体 list as last read from their streams. A command that
+/// needs a disease the cache does not have reads the streams at once; otherwise the cache looks
+/// for newer versions at most every `MASTER_REFRESH`, so a version published by another
+/// instance is in force here within that time, without a database read on every command.
 #[derive(Default)]
 pub struct MasterCache {
     inner: RwLock<(DiseaseMaster, u64)>,
+    municipalities: RwLock<(MunicipalityMaster, u64)>,
     refreshed: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 pub const MASTER_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Applies the events of `stream` after the cached version to the cached aggregate.
+async fn catch_up<A: Aggregate + Default>(
+    store: &Arc<dyn EventStore>,
+    stream: &StreamId,
+    cached: &RwLock<(A, u64)>,
+) -> Result<(), StoreError> {
+    let from = cached.read().await.1 + 1;
+    // Read without holding the lock: commands keep using the cached master meanwhile.
+    let events = store.read_stream(stream, from).await?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut guard = cached.write().await;
+    for e in &events {
+        // Another refresh may have applied it meanwhile.
+        if e.version <= guard.1 {
+            continue;
+        }
+        let event = e.decode().map_err(StoreError::InvalidEvent)?;
+        let master = std::mem::take(&mut guard.0);
+        guard.0 = master.apply(&event);
+        guard.1 = e.version;
+    }
+    Ok(())
+}
+
 impl MasterCache {
     pub async fn refresh(&self, store: &Arc<dyn EventStore>) -> Result<(), StoreError> {
-        let stream = master_stream();
-        let from = self.inner.read().await.1 + 1;
-        // Read without holding the lock: commands keep using the cached master meanwhile.
-        let events = store.read_stream(&stream, from).await?;
-        let mut guard = self.inner.write().await;
-        for e in &events {
-            // Another refresh may have applied it meanwhile.
-            if e.version <= guard.1 {
-                continue;
-            }
-            let event = e.decode().map_err(StoreError::InvalidEvent)?;
-            let master = std::mem::take(&mut guard.0);
-            guard.0 = master.apply(&event);
-            guard.1 = e.version;
-        }
-        drop(guard);
+        catch_up(store, &master_stream(), &self.inner).await?;
+        catch_up(store, &municipality_stream(), &self.municipalities).await?;
         *self.refreshed.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
         Ok(())
     }
@@ -89,8 +106,32 @@ impl MasterCache {
         Ok(found(&self.inner.read().await.0))
     }
 
+    /// The 実施主体 list in force. Every running service has published one (the shipped list at
+    /// start), so an empty store is the only case without one: no jurisdiction then matches.
+    pub async fn municipalities(
+        &self,
+        store: &Arc<dyn EventStore>,
+    ) -> Result<Arc<Municipalities>, StoreError> {
+        if !self.fresh() || self.municipalities.read().await.0.versions.is_empty() {
+            self.refresh(store).await?;
+        }
+        let guard = self.municipalities.read().await;
+        Ok(Arc::new(guard.0.in_force().cloned().unwrap_or_default()))
+    }
+
     pub async fn snapshot(&self) -> DiseaseMaster {
         self.inner.read().await.0.clone()
+    }
+
+    pub async fn municipality_snapshot(&self) -> MunicipalityMaster {
+        self.municipalities.read().await.0.clone()
+    }
+}
+
+fn municipality_stream() -> StreamId {
+    StreamId {
+        stream_type: MunicipalityMaster::STREAM_TYPE.into(),
+        id: MUNICIPALITY_MASTER_STREAM.into(),
     }
 }
 
@@ -115,6 +156,7 @@ pub async fn publish_shipped(
     cache: &MasterCache,
 ) -> Result<Option<String>, CommandError<MasterError>> {
     cache.refresh(store).await?;
+    publish_shipped_municipalities(store, cache).await?;
     let version = shipped_version();
     if cache
         .snapshot()
@@ -144,6 +186,73 @@ pub async fn publish_shipped(
     .await?;
     cache.refresh(store).await?;
     Ok(Some(version))
+}
+
+/// Publishes the 実施主体 list shipped with this release, under its content hash, if no list has
+/// been published yet. Unlike the disease master, a later release's list does not replace one
+/// in force: the operator's list may be newer than the release (a city designated since).
+async fn publish_shipped_municipalities(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+) -> Result<(), CommandError<MasterError>> {
+    if !cache.municipality_snapshot().await.versions.is_empty() {
+        return Ok(());
+    }
+    let bodies = domain::municipality::shipped();
+    let text = serde_json::to_string(&bodies).unwrap_or_default();
+    let version = format!(
+        "shipped-{}",
+        &hex::encode(Sha256::digest(text.as_bytes()))[..12]
+    );
+    let key = IdempotencyKey::parse(&format!("publish-municipalities-{version}"))?;
+    let command = PublishMunicipalities {
+        role: Role::System,
+        version: version.clone(),
+        bodies,
+    };
+    let metadata = Metadata::new("system", Role::System, None)
+        .with_reason("実施主体 list shipped with this release");
+    execute::<MunicipalityMaster>(
+        store,
+        MUNICIPALITY_MASTER_STREAM,
+        &command,
+        metadata,
+        None,
+        Some(&key),
+    )
+    .await?;
+    cache.refresh(store).await?;
+    tracing::info!(version, "published the shipped 実施主体 list");
+    Ok(())
+}
+
+/// An operator publishes a new version of the 実施主体 list, whole.
+pub async fn publish_municipalities(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+    actor: &Actor,
+    version: String,
+    bodies: Vec<ImplementingBody>,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<MasterError>> {
+    let command = PublishMunicipalities {
+        role: actor.role,
+        version,
+        bodies,
+    };
+    let metadata = Metadata::new(actor.account.clone(), actor.role, None);
+    let key = scoped_key(actor, key)?;
+    let outcome = execute::<MunicipalityMaster>(
+        store,
+        MUNICIPALITY_MASTER_STREAM,
+        &command,
+        metadata,
+        None,
+        key.as_ref(),
+    )
+    .await?;
+    cache.refresh(store).await?;
+    Ok(outcome)
 }
 
 /// An operator publishes a new master version.
@@ -242,6 +351,7 @@ struct NewForm {
     id: String,
     key: Option<IdempotencyKey>,
     master: (DiseaseForm, String),
+    municipalities: Arc<Municipalities>,
 }
 
 async fn new_form(
@@ -272,7 +382,13 @@ async fn new_form(
     if institution.code.is_none() {
         return Err(CommandError::Rejected(FormError::UnknownInstitution));
     }
-    Ok(NewForm { id, key, master })
+    let municipalities = masters.municipalities(store).await?;
+    Ok(NewForm {
+        id,
+        key,
+        master,
+        municipalities,
+    })
 }
 
 /// Creates a draft: the disease's master in force, a registered institution, optionally the
@@ -285,7 +401,12 @@ pub async fn create_form(
     req: CreateForm,
     key: Option<&IdempotencyKey>,
 ) -> Result<(String, Outcome), CommandError<FormError>> {
-    let NewForm { id, key, master } = new_form(store, masters, &actor, &req, key).await?;
+    let NewForm {
+        id,
+        key,
+        master,
+        municipalities,
+    } = new_form(store, masters, &actor, &req, key).await?;
     let carry_over_from = match req.carry_over_from.as_deref() {
         Some(LATEST) => Some(latest_form_of_patient(store, &actor, &req).await?),
         other => other.map(str::to_owned),
@@ -322,6 +443,7 @@ pub async fn create_form(
     )))?;
     let action = FormAction::Draft {
         master: std::sync::Arc::new(master),
+        municipalities,
         application: req.application,
         purpose: req.purpose,
         institution: req.institution,
@@ -420,7 +542,12 @@ pub async fn register_paper_form(
             "a scan is at most 20 MiB",
         )));
     }
-    let NewForm { id, key, master } = new_form(store, masters, &actor, &req, key).await?;
+    let NewForm {
+        id,
+        key,
+        master,
+        municipalities,
+    } = new_form(store, masters, &actor, &req, key).await?;
     let patient = req
         .patient
         .ok_or(CommandError::Rejected(FormError::Invalid(
@@ -429,6 +556,7 @@ pub async fn register_paper_form(
     let sha256 = hex::encode(Sha256::digest(scan));
     let action = FormAction::Draft {
         master: std::sync::Arc::new(master),
+        municipalities,
         application: req.application,
         purpose: req.purpose,
         institution: req.institution,

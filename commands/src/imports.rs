@@ -351,6 +351,8 @@ pub struct JobContext {
     /// Every item id of the program's diseases in force.
     item_ids: std::collections::HashSet<String>,
     institutions: HashMap<String, bool>,
+    /// The 実施主体 list in force when the job started.
+    municipalities: Arc<domain::municipality::Municipalities>,
     /// For a paper import: the uploaded file, which each of its forms names as its source
     /// document (the municipality transcribed the paper forms into it).
     paper: Option<domain::form::PaperScan>,
@@ -377,6 +379,7 @@ impl JobContext {
     ) -> Result<JobContext, StoreError> {
         masters.refresh(store).await?;
         let snapshot = masters.snapshot().await;
+        let municipalities = masters.municipalities(store).await?;
         let mut diseases = HashMap::new();
         let mut item_ids = std::collections::HashSet::new();
         for (version, d) in snapshot.in_force() {
@@ -397,6 +400,7 @@ impl JobContext {
             diseases,
             item_ids,
             institutions: HashMap::new(),
+            municipalities,
             paper: None,
             store: store.clone(),
         })
@@ -798,7 +802,7 @@ impl JobContext {
                 .ok()
         });
         let jurisdiction = municipality.as_ref().and_then(|m| {
-            let j = domain::municipality::responsible_for(m);
+            let j = self.municipalities.responsible_for(m);
             if j.is_none() {
                 issues.push(invalid(
                     "patient_municipality",
@@ -1156,6 +1160,7 @@ fn decide_form(ctx: &JobContext, row: u64, plan: &FormRow, known: &Known, today:
     let Some(drafted) = known.drafted.as_ref().filter(|_| known.state.exists) else {
         let action = FormAction::Draft {
             master: plan.master.clone(),
+            municipalities: ctx.municipalities.clone(),
             application: plan.application,
             purpose: plan.purpose,
             institution: plan.institution.clone(),

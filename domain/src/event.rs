@@ -121,6 +121,7 @@ impl EventCatalog {
         c.register::<crate::audit::AccessEvent>();
         c.register::<crate::form::FormEvent>();
         c.register::<crate::master::MasterEvent>();
+        c.register::<crate::municipality::MunicipalityEvent>();
         c.register::<crate::research::ResearchEvent>();
         c.register::<crate::patient::PatientEvent>();
         c.register::<crate::import_job::ImportEvent>();

@@ -14,6 +14,7 @@ use crate::codes::{InstitutionCode, LocalGovernmentCode, RecipientNumber};
 use crate::disease::DiseaseForm;
 use crate::event::{DomainEvent, EventKind};
 use crate::judgment::{ItemError, Judgment, Purpose};
+use crate::municipality::Municipalities;
 use crate::program::{Program, Role};
 
 /// 新規 or 更新.
@@ -267,6 +268,8 @@ pub struct FormCommand {
 pub enum FormAction {
     Draft {
         master: std::sync::Arc<(DiseaseForm, String)>,
+        /// The 実施主体 list in force: the jurisdiction must be the patient's.
+        municipalities: std::sync::Arc<Municipalities>,
         application: Application,
         purpose: Purpose,
         institution: InstitutionCode,
@@ -563,6 +566,7 @@ impl Aggregate for ClinicalForm {
         match &command.action {
             FormAction::Draft {
                 master,
+                municipalities,
                 application,
                 purpose,
                 institution,
@@ -643,7 +647,9 @@ impl Aggregate for ClinicalForm {
                 }
                 // The form goes to the implementing body of the patient's municipality: its
                 // designated city (wards included), or else its prefecture.
-                if crate::municipality::responsible_for(&patient.municipality).as_ref()
+                if municipalities
+                    .responsible_for(&patient.municipality)
+                    .as_ref()
                     != Some(jurisdiction)
                 {
                     return Err(FormError::Invalid(

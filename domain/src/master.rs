@@ -44,6 +44,15 @@ pub enum MasterError {
     Invalid(Vec<String>),
 }
 
+/// A master version's name: 1-64 letters, digits, '.', '-' and '_'.
+pub fn valid_version_name(version: &str) -> bool {
+    !version.is_empty()
+        && version.len() <= 64
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
 /// Every published version, oldest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiseaseMaster {
@@ -108,12 +117,7 @@ impl Aggregate for DiseaseMaster {
         if !matches!(c.role, Role::Operator | Role::System) {
             return Err(MasterError::Forbidden);
         }
-        let ok = !c.version.is_empty()
-            && c.version.len() <= 64
-            && c.version
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-        if !ok {
+        if !valid_version_name(&c.version) {
             return Err(MasterError::InvalidVersion);
         }
         if self.versions.iter().any(|(v, _)| *v == c.version) {

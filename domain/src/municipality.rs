@@ -1,9 +1,20 @@
 //! The 実施主体 of both programs: the 47 prefectures and the 20 designated cities (政令指定都市),
 //! by 全国地方公共団体コード. A form is reviewed by the one whose jurisdiction the patient lives in.
+//!
+//! The list is a master like the disease master: versions published whole to one stream, never
+//! edited in place, the latest in force. The release ships the list below as its first version;
+//! an operator publishes the next one (a city that becomes designated, a merger) through the API.
 
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::Aggregate;
 use crate::codes::LocalGovernmentCode;
+use crate::event::{DomainEvent, EventKind};
+use crate::master::MasterError;
+use crate::program::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     Prefecture,
     DesignatedCity,
@@ -80,47 +91,203 @@ pub const IMPLEMENTING_BODIES: &[(&str, &str, Kind)] = &[
     ("431001", "熊本市", Kind::DesignatedCity),
 ];
 
-/// The implementing body with this code, if it is one.
-pub fn implementing_body(code: &LocalGovernmentCode) -> Option<(&'static str, Kind)> {
-    IMPLEMENTING_BODIES
-        .iter()
-        .find(|(c, _, _)| *c == code.as_str())
-        .map(|(_, name, kind)| (*name, *kind))
+/// One 実施主体 of a municipality master version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImplementingBody {
+    pub code: LocalGovernmentCode,
+    pub name: String,
+    pub kind: Kind,
 }
 
-/// The implementing body responsible for a resident of `municipality`. Codes whose
-/// municipality part is 100-199 are designated cities and their wards (区), which belong to the
-/// designated city with the nearest code at or below them; every other municipality — and
-/// Tokyo's special wards (特別区, 13101-13123), which are in that range but in a prefecture
-/// without a designated city — belongs to its prefecture.
-pub fn responsible_for(municipality: &LocalGovernmentCode) -> Option<LocalGovernmentCode> {
-    let code = municipality.as_str();
-    let number: u32 = code[2..5].parse().ok()?;
-    let pick = |c: &str| LocalGovernmentCode::parse(c).ok();
-    let city = (100..200)
-        .contains(&number)
-        .then(|| {
-            IMPLEMENTING_BODIES
-                .iter()
-                .filter(|(c, _, k)| {
-                    *k == Kind::DesignatedCity && c[..2] == code[..2] && c[..5] <= code[..5]
-                })
-                .map(|(c, _, _)| *c)
-                .max()
+/// The list shipped with this release (the table above).
+pub fn shipped() -> Vec<ImplementingBody> {
+    IMPLEMENTING_BODIES
+        .iter()
+        .map(|(code, name, kind)| ImplementingBody {
+            code: LocalGovernmentCode::parse(code).expect("the shipped codes are valid (tested)"),
+            name: (*name).to_owned(),
+            kind: *kind,
         })
-        .flatten();
-    match city {
-        Some(c) => pick(c),
-        None => IMPLEMENTING_BODIES
+        .collect()
+}
+
+/// One version of the list, as forms are checked against it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Municipalities {
+    pub version: String,
+    pub bodies: Vec<ImplementingBody>,
+}
+
+impl Municipalities {
+    /// The implementing body with this code, if it is one.
+    pub fn body(&self, code: &LocalGovernmentCode) -> Option<&ImplementingBody> {
+        self.bodies.iter().find(|b| b.code == *code)
+    }
+
+    /// The implementing body responsible for a resident of `municipality`. Codes whose
+    /// municipality part is 100-199 are designated cities and their wards (区), which belong to
+    /// the designated city with the nearest code at or below them; every other municipality —
+    /// and Tokyo's special wards (特別区, 13101-13123), which are in that range but in a
+    /// prefecture without a designated city — belongs to its prefecture.
+    pub fn responsible_for(
+        &self,
+        municipality: &LocalGovernmentCode,
+    ) -> Option<LocalGovernmentCode> {
+        let code = municipality.as_str();
+        let number: u32 = code[2..5].parse().ok()?;
+        let of_kind = |kind| {
+            self.bodies
+                .iter()
+                .filter(move |b| b.kind == kind && b.code.as_str()[..2] == code[..2])
+        };
+        let city = (100..200)
+            .contains(&number)
+            .then(|| {
+                of_kind(Kind::DesignatedCity)
+                    .filter(|b| b.code.as_str()[..5] <= code[..5])
+                    .max_by(|a, b| a.code.as_str().cmp(b.code.as_str()))
+            })
+            .flatten();
+        city.or_else(|| of_kind(Kind::Prefecture).next())
+            .map(|b| b.code.clone())
+    }
+}
+
+/// Why a list cannot be published, one line per problem.
+pub fn validate(bodies: &[ImplementingBody]) -> Result<(), Vec<String>> {
+    let mut problems = vec![];
+    for (i, b) in bodies.iter().enumerate() {
+        let code = b.code.as_str();
+        if b.name.trim().is_empty() || b.name.chars().count() > 64 {
+            problems.push(format!("{code}: a name is 1-64 characters"));
+        }
+        if bodies[..i].iter().any(|o| o.code == b.code) {
+            problems.push(format!("{code} appears twice"));
+        }
+        match b.kind {
+            Kind::Prefecture if !b.code.is_prefecture() => {
+                problems.push(format!("{code} is not a prefecture's code"));
+            }
+            Kind::DesignatedCity => {
+                // A designated city's code is in the range its wards are numbered in, which is
+                // how a resident's ward finds its city.
+                let in_range = code[2..5]
+                    .parse::<u32>()
+                    .is_ok_and(|n| (100..200).contains(&n));
+                if !in_range {
+                    problems.push(format!(
+                        "{code}: a designated city's municipality number is 100-199"
+                    ));
+                }
+            }
+            Kind::Prefecture => {}
+        }
+    }
+    for n in 1..=47 {
+        let prefix = format!("{n:02}");
+        let prefectures = bodies
             .iter()
-            .find(|(c, _, k)| *k == Kind::Prefecture && c[..2] == code[..2])
-            .and_then(|(c, _, _)| pick(c)),
+            .filter(|b| b.kind == Kind::Prefecture && b.code.as_str().starts_with(&prefix))
+            .count();
+        if prefectures != 1 {
+            problems.push(format!("prefecture {prefix} must appear once"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The one stream that holds every version of the list.
+pub const MUNICIPALITY_MASTER_STREAM: &str = "municipalities";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum MunicipalityEvent {
+    MunicipalityVersionPublished {
+        version: String,
+        bodies: Vec<ImplementingBody>,
+    },
+}
+
+impl DomainEvent for MunicipalityEvent {
+    const KINDS: &'static [EventKind] = &[EventKind::new("MunicipalityVersionPublished")];
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishMunicipalities {
+    pub role: Role,
+    pub version: String,
+    pub bodies: Vec<ImplementingBody>,
+}
+
+/// Every published version, oldest first; the last is in force.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MunicipalityMaster {
+    pub versions: Vec<Municipalities>,
+}
+
+impl MunicipalityMaster {
+    pub fn in_force(&self) -> Option<&Municipalities> {
+        self.versions.last()
+    }
+}
+
+impl Aggregate for MunicipalityMaster {
+    const STREAM_TYPE: &'static str = "municipality_master";
+    type Event = MunicipalityEvent;
+    type Command = PublishMunicipalities;
+    type Error = MasterError;
+
+    fn decide(&self, c: &PublishMunicipalities) -> Result<Vec<MunicipalityEvent>, MasterError> {
+        if !matches!(c.role, Role::Operator | Role::System) {
+            return Err(MasterError::Forbidden);
+        }
+        if !crate::master::valid_version_name(&c.version) {
+            return Err(MasterError::InvalidVersion);
+        }
+        if self.versions.iter().any(|v| v.version == c.version) {
+            return Err(MasterError::VersionExists(c.version.clone()));
+        }
+        validate(&c.bodies).map_err(MasterError::Invalid)?;
+        Ok(vec![MunicipalityEvent::MunicipalityVersionPublished {
+            version: c.version.clone(),
+            bodies: c.bodies.clone(),
+        }])
+    }
+
+    fn apply(mut self, event: &MunicipalityEvent) -> Self {
+        let MunicipalityEvent::MunicipalityVersionPublished { version, bodies } = event;
+        self.versions.push(Municipalities {
+            version: version.clone(),
+            bodies: bodies.clone(),
+        });
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn responsible_for(code: &LocalGovernmentCode) -> Option<LocalGovernmentCode> {
+        Municipalities {
+            version: "shipped".into(),
+            bodies: shipped(),
+        }
+        .responsible_for(code)
+    }
+
+    fn implementing_body(code: &LocalGovernmentCode) -> Option<(String, Kind)> {
+        Municipalities {
+            version: "shipped".into(),
+            bodies: shipped(),
+        }
+        .body(code)
+        .map(|b| (b.name.clone(), b.kind))
+    }
 
     #[test]
     fn tokyos_special_wards_belong_to_tokyo() {
@@ -151,7 +318,7 @@ mod tests {
         let sapporo = LocalGovernmentCode::parse("011002").expect("code");
         assert_eq!(
             implementing_body(&sapporo),
-            Some(("札幌市", Kind::DesignatedCity))
+            Some(("札幌市".to_owned(), Kind::DesignatedCity))
         );
         let otaru = LocalGovernmentCode::parse("012025").expect("code");
         assert_eq!(implementing_body(&otaru), None);
@@ -170,5 +337,105 @@ mod tests {
         assert_eq!(of("141178").as_deref(), Some("141003"));
         // 浜松市中央区 (22138, renumbered in 2024) → 浜松市.
         assert_eq!(of("221384").as_deref(), Some("221309"));
+    }
+
+    #[test]
+    fn the_shipped_list_is_valid() {
+        assert_eq!(validate(&shipped()), Ok(()));
+    }
+
+    #[test]
+    fn a_list_that_loses_a_prefecture_or_misplaces_a_city_is_refused() {
+        let mut bodies = shipped();
+        bodies.retain(|b| b.name != "沖縄県");
+        // 小樽市 (01202) is numbered outside the range of designated cities' wards.
+        bodies.push(ImplementingBody {
+            code: LocalGovernmentCode::parse("012025").expect("code"),
+            name: "小樽市".into(),
+            kind: Kind::DesignatedCity,
+        });
+        bodies.push(bodies[0].clone());
+        let problems = validate(&bodies).expect_err("refused");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "prefecture 47 must appear once"),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.starts_with("012025:")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p == "010006 appears twice"),
+            "{problems:?}"
+        );
+        let mut wrong_kind = shipped();
+        wrong_kind[0].kind = Kind::DesignatedCity;
+        wrong_kind.push(ImplementingBody {
+            code: LocalGovernmentCode::parse("011002").expect("code"),
+            name: "札幌市".into(),
+            kind: Kind::Prefecture,
+        });
+        let problems = validate(&wrong_kind).expect_err("refused");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "011002 is not a prefecture's code"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn versions_are_published_whole_by_the_operator_and_the_latest_is_in_force() {
+        let publish = |role, version: &str, bodies| PublishMunicipalities {
+            role,
+            version: version.into(),
+            bodies,
+        };
+        let m = MunicipalityMaster::default();
+        assert_eq!(
+            m.decide(&publish(Role::MunicipalityAdmin, "v1", shipped())),
+            Err(MasterError::Forbidden)
+        );
+        assert_eq!(
+            m.decide(&publish(Role::Operator, "v 1", shipped())),
+            Err(MasterError::InvalidVersion)
+        );
+        let m = MunicipalityMaster::fold(
+            &m.decide(&publish(Role::Operator, "v1", shipped()))
+                .expect("published"),
+        );
+        assert_eq!(
+            m.decide(&publish(Role::Operator, "v1", shipped())),
+            Err(MasterError::VersionExists("v1".into()))
+        );
+        // The list as it was before 熊本市 became a designated city (2012-04-01): its
+        // residents were 熊本県's.
+        let before: Vec<ImplementingBody> = shipped()
+            .into_iter()
+            .filter(|b| b.name != "熊本市")
+            .collect();
+        let m = m.clone().apply(
+            &m.decide(&publish(Role::Operator, "v2", before))
+                .expect("published")[0],
+        );
+        let in_force = m.in_force().expect("a version");
+        assert_eq!(in_force.version, "v2");
+        let chuo_ku = LocalGovernmentCode::parse("431010").expect("熊本市中央区");
+        assert_eq!(
+            in_force
+                .responsible_for(&chuo_ku)
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("430005")
+        );
+        assert_eq!(
+            m.versions[0]
+                .responsible_for(&chuo_ku)
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("431001")
+        );
     }
 }

@@ -9,6 +9,7 @@ use domain::form::{
     Patient, ReviewResult, Sex, Status,
 };
 use domain::judgment::{Criterion, Outcome, Purpose};
+use domain::municipality::Municipalities;
 use domain::{
     Aggregate, DomainEvent, EventCatalog, InstitutionCode, LocalGovernmentCode, Program, Role,
 };
@@ -95,6 +96,10 @@ fn draft(
         actor,
         FormAction::Draft {
             master: parkinson(),
+            municipalities: std::sync::Arc::new(Municipalities {
+                version: "shipped".into(),
+                bodies: domain::municipality::shipped(),
+            }),
             application,
             purpose,
             institution: code(HOSPITAL),

@@ -22,6 +22,7 @@ use domain::form::{FormEvent, ItemChange, ReviewResult};
 use domain::import_job::ImportEvent;
 use domain::institution::InstitutionEvent;
 use domain::master::MasterEvent;
+use domain::municipality::{Kind, MunicipalityEvent};
 use domain::patient::PatientEvent;
 use domain::pseudonym::PseudonymKey;
 use domain::research::ResearchEvent;
@@ -153,6 +154,7 @@ fn redact_payload(event: &RecordedEvent, key: &PseudonymKey) -> Result<Box<RawVa
         "account" => account(decode(event)?),
         "institution" => institution(decode(event)?),
         "master" => master(decode(event)?),
+        "municipality_master" => municipalities(decode(event)?),
         "form_reads" => access(decode(event)?, key),
         "patient" => patient(decode(event)?),
         "research_extract" => research(decode(event)?),
@@ -351,6 +353,29 @@ fn institution(e: InstitutionEvent) -> Box<RawValue> {
         InstitutionEvent::InstitutionSucceeded { successor } => raw(&BusInstitutionSucceeded {
             successor: successor.to_string(),
         }),
+    }
+}
+
+fn municipalities(e: MunicipalityEvent) -> Box<RawValue> {
+    // The 実施主体 list is public data, and small (67 entries).
+    match e {
+        MunicipalityEvent::MunicipalityVersionPublished { version, bodies } => {
+            raw(&BusMunicipalityVersionPublished {
+                version,
+                bodies: bodies
+                    .into_iter()
+                    .map(|b| BusImplementingBody {
+                        code: b.code.to_string(),
+                        name: b.name,
+                        kind: match b.kind {
+                            Kind::Prefecture => "prefecture",
+                            Kind::DesignatedCity => "designated_city",
+                        }
+                        .to_owned(),
+                    })
+                    .collect(),
+            })
+        }
     }
 }
 
@@ -647,6 +672,22 @@ pub struct BusMasterVersionPublished {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+pub struct BusImplementingBody {
+    /// 全国地方公共団体コード (6 digits with the check digit).
+    pub code: String,
+    pub name: String,
+    /// `prefecture` or `designated_city`.
+    pub kind: String,
+}
+
+/// A whole version of the 実施主体 list; the latest is in force.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusMunicipalityVersionPublished {
+    pub version: String,
+    pub bodies: Vec<BusImplementingBody>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct BusFormRead {
     pub form: String,
     pub program: String,
@@ -804,6 +845,11 @@ pub fn payload_schemas() -> Vec<(&'static str, &'static str, SchemaFn)> {
             "master",
             "MasterVersionPublished",
             s!(BusMasterVersionPublished),
+        ),
+        (
+            "municipality_master",
+            "MunicipalityVersionPublished",
+            s!(BusMunicipalityVersionPublished),
         ),
         ("form_reads", "FormRead", s!(BusFormRead)),
         ("patient", "LinkageInquired", s!(BusLinkageInquired)),

@@ -127,6 +127,10 @@ pub fn draft_events(patient: Patient) -> Vec<FormEvent> {
         today: Some("2024-06-01".into()),
         action: FormAction::Draft {
             master: std::sync::Arc::new((parkinson, "master-2024-04-01".into())),
+            municipalities: std::sync::Arc::new(domain::municipality::Municipalities {
+                version: "shipped".into(),
+                bodies: domain::municipality::shipped(),
+            }),
             application: Application::New,
             purpose: Purpose::Subsidy,
             institution: InstitutionCode::parse(HOSPITAL).expect("code"),
@@ -290,6 +294,14 @@ pub fn every_event() -> Vec<Sample> {
         },
     ));
     out.push(sample(
+        "municipality_master",
+        None,
+        &domain::municipality::MunicipalityEvent::MunicipalityVersionPublished {
+            version: "sample-1".into(),
+            bodies: domain::municipality::shipped(),
+        },
+    ));
+    out.push(sample(
         "form_reads",
         n,
         &AccessEvent::FormRead {
@@ -422,6 +434,7 @@ pub fn stream_id(sample: &Sample) -> String {
         "patient" => patient().key(Program::Nanbyo),
         "institution" => HOSPITAL.into(),
         "master" => "diseases".into(),
+        "municipality_master" => domain::municipality::MUNICIPALITY_MASTER_STREAM.into(),
         "account" => "doctor-1".into(),
         "research_extract" => "extract-1".into(),
         domain::import_job::STREAM_TYPE => "job-1".into(),

@@ -184,6 +184,7 @@ enum Payload {
     SuccessorCode,
     Institution,
     MasterVersion,
+    MunicipalityList,
     /// A research extract request (purpose and approval, every disease).
     ResearchExtract,
     /// An import file of this use (CSV, raw body) with one row: for a form import a new
@@ -770,6 +771,25 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
                 Payload::MasterVersion,
             ),
             only_operator(created),
+        ),
+        (
+            post(
+                "publish a 実施主体 list",
+                "/api/masters/municipalities",
+                Fixture::Nothing,
+                Payload::MunicipalityList,
+            ),
+            only_operator(created),
+        ),
+        // Public data, like the disease master.
+        (
+            get(
+                "list the implementing bodies",
+                "/api/masters/municipalities",
+                Fixture::Nothing,
+                false,
+            ),
+            [ok; 8],
         ),
         (reads(Nanbyo), [F, F, F, F, F, F, ok, U]),
         // Research extracts (SPEC 12): the program's operator only.
@@ -1458,6 +1478,10 @@ fn payload(p: Payload, c: &Ctx) -> Body {
             json!({"purpose": "権限確認のための抽出", "approval": "AUTHZ-1"})
         }
         Payload::ImportFile(use_) => return Body::Csv(import_file(use_, c.n, &c.target.recipient)),
+        Payload::MunicipalityList => json!({
+            "version": format!("authz-{}", c.n),
+            "bodies": domain::municipality::shipped(),
+        }),
         Payload::MasterVersion => {
             let mut disease: Value = serde_json::from_str(PARKINSON).expect("master json");
             disease["code"] = json!(format!("8{:04}", c.n));

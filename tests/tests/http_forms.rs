@@ -986,3 +986,129 @@ async fn a_large_scan_is_accepted() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 }
+
+/// The 実施主体 list is a master too: the shipped list is in force at start, the operator
+/// publishes the next one whole, and a new form's jurisdiction is checked against the list in
+/// force while a form drafted earlier keeps its own.
+#[tokio::test]
+async fn an_operator_publishes_the_implementing_bodies_and_new_forms_follow_them() {
+    let api = api_for(Db::Sqlite).await;
+    let doctor = api.doctor().await;
+    let operator = api.actor("operator", &[], None).await;
+    let (status, listed) = json_of(api.get("/api/masters/municipalities", &doctor).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let shipped = listed["bodies"].as_array().expect("bodies").clone();
+    assert_eq!(shipped.len(), 67, "47 prefectures and 20 designated cities");
+    assert!(listed["version"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("shipped-")));
+    assert!(shipped
+        .iter()
+        .any(|b| b["code"] == "431001" && b["kind"] == "designated_city"));
+
+    // A resident of 熊本市中央区 is 熊本市's.
+    let kumamoto_form = |jurisdiction: &str| {
+        let mut form = new_form();
+        form["jurisdiction"] = json!(jurisdiction);
+        form["patient"]["municipality"] = json!("431010");
+        form["patient"]["address"] = json!("熊本市中央区手取本町1-1");
+        form
+    };
+    let draft = |form: Value, key: &'static str| {
+        let api = &api;
+        let doctor = doctor.clone();
+        async move {
+            json_of(
+                api.post("/api/forms", &doctor, form, &[("idempotency-key", key)])
+                    .await,
+            )
+            .await
+        }
+    };
+    let (status, before) = draft(kumamoto_form("431001"), "kumamoto-city").await;
+    assert_eq!(status, StatusCode::CREATED, "{before}");
+    let (status, body) = draft(kumamoto_form("430005"), "kumamoto-pref-early").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Only the operator publishes; a list that lost a prefecture or has a bad code is refused.
+    let without_city: Vec<Value> = shipped
+        .iter()
+        .filter(|b| b["code"] != "431001")
+        .cloned()
+        .collect();
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/municipalities",
+            &doctor,
+            json!({"version": "before-2012", "bodies": without_city}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let no_okinawa: Vec<Value> = shipped
+        .iter()
+        .filter(|b| b["code"] != "470007")
+        .cloned()
+        .collect();
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/municipalities",
+            &operator,
+            json!({"version": "broken", "bodies": no_okinawa}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_master"))
+    );
+    assert!(body["details"]["problems"]
+        .as_array()
+        .is_some_and(|p| p.iter().any(|p| p == "prefecture 47 must appear once")));
+    let mut bad_digit = shipped.clone();
+    bad_digit[0]["code"] = json!("010007");
+    let (status, _) = json_of(
+        api.post(
+            "/api/masters/municipalities",
+            &operator,
+            json!({"version": "broken", "bodies": bad_digit}),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The list as it was before 熊本市 became a designated city (2012-04-01).
+    let (status, body) = json_of(
+        api.post(
+            "/api/masters/municipalities",
+            &operator,
+            json!({"version": "before-2012", "bodies": without_city}),
+            &[("idempotency-key", "publish-before-2012")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, listed) = json_of(api.get("/api/masters/municipalities", &doctor).await).await;
+    assert_eq!(listed["version"], "before-2012");
+    assert_eq!(listed["versions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(listed["bodies"].as_array().map(Vec::len), Some(66));
+
+    let (status, body) = draft(kumamoto_form("431001"), "kumamoto-city-late").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = draft(kumamoto_form("430005"), "kumamoto-pref").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The form drafted under the earlier list keeps its jurisdiction.
+    let id = before["id"].as_str().expect("id");
+    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &doctor).await).await;
+    assert_eq!(form["jurisdiction"], "431001", "{form}");
+}
