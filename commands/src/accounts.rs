@@ -12,7 +12,8 @@ use domain::account::{
 };
 use domain::form::{Actor, Designation};
 use domain::institution::Institution;
-use domain::{Aggregate, InstitutionCode, Program, Role};
+use domain::municipality::{MunicipalityMaster, MUNICIPALITY_MASTER_STREAM};
+use domain::{Aggregate, InstitutionCode, LocalGovernmentCode, Program, Role};
 use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
@@ -137,6 +138,9 @@ pub async fn create_account(
     };
     if let Some(institution) = &request.primary_institution {
         registered_institution(store, institution).await?;
+    }
+    if let Some(jurisdiction) = &request.jurisdiction {
+        implementing_body(store, jurisdiction).await?;
     }
     let new = NewAccount {
         login_id: credentials::new_login_id(actor.program),
@@ -263,6 +267,27 @@ async fn registered_institution(
         ));
     }
     Ok(institution)
+}
+
+/// A municipality user's jurisdiction is a 実施主体 of the list in force: forms go only to those.
+async fn implementing_body(
+    store: &Arc<dyn EventStore>,
+    code: &LocalGovernmentCode,
+) -> Result<(), AccountsError> {
+    let (master, _) = load::<MunicipalityMaster>(store, MUNICIPALITY_MASTER_STREAM)
+        .await
+        .map_err(|e| match e {
+            CommandError::Store(s) => AccountsError::from(s),
+            other => invalid("municipality_master_unreadable", other.to_string()),
+        })?;
+    if master.checked_against().body(code).is_none() {
+        return Err(invalid(
+            "unknown_jurisdiction",
+            "the jurisdiction is not an implementing body (a prefecture or a designated city) \
+             of the 実施主体 list in force",
+        ));
+    }
+    Ok(())
 }
 
 /// First operator of a program, created from the command line (`nanbyo accounts

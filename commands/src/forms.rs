@@ -106,8 +106,7 @@ impl MasterCache {
         Ok(found(&self.inner.read().await.0))
     }
 
-    /// The 実施主体 list in force. Every running service has published one (the shipped list at
-    /// start), so an empty store is the only case without one: no jurisdiction then matches.
+    /// The 実施主体 list in force (see `MunicipalityMaster::checked_against`).
     pub async fn municipalities(
         &self,
         store: &Arc<dyn EventStore>,
@@ -116,7 +115,7 @@ impl MasterCache {
             self.refresh(store).await?;
         }
         let guard = self.municipalities.read().await;
-        Ok(Arc::new(guard.0.in_force().cloned().unwrap_or_default()))
+        Ok(Arc::new(guard.0.checked_against()))
     }
 
     pub async fn snapshot(&self) -> DiseaseMaster {

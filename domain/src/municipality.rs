@@ -233,6 +233,16 @@ impl MunicipalityMaster {
     pub fn in_force(&self) -> Option<&Municipalities> {
         self.versions.last()
     }
+
+    /// The list forms and accounts are checked against: the latest version, or — on a store
+    /// where none has been published yet (the service publishes the shipped list at its first
+    /// start) — the shipped list.
+    pub fn checked_against(&self) -> Municipalities {
+        self.in_force().cloned().unwrap_or_else(|| Municipalities {
+            version: "shipped".into(),
+            bodies: shipped(),
+        })
+    }
 }
 
 impl Aggregate for MunicipalityMaster {

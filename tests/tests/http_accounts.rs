@@ -611,6 +611,25 @@ async fn creation_rules(db: Db) {
         .await;
     assert_eq!(admin.status, StatusCode::CREATED, "{}", admin.body);
     let admin = api.first_login(&admin).await;
+    // 小樽市 is a municipality but not an implementing body: no form would ever reach it.
+    let before = api.head().await;
+    let otaru = api
+        .post(
+            "/api/accounts",
+            &operator,
+            json!({"role": "municipality_admin", "display_name": "小樽 管理者", "jurisdiction": "012025"}),
+        )
+        .await;
+    assert_eq!(
+        (otaru.status, otaru.body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("unknown_jurisdiction")
+        ),
+        "{}",
+        otaru.body
+    );
+    assert_eq!(api.head().await, before, "nothing appended");
 
     // Municipality admin → staff of its own jurisdiction; doctors and responsible persons of
     // institutions in its prefecture.
