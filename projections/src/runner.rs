@@ -370,55 +370,73 @@ async fn apply_batch<P: Projection>(
     match writer {
         Writer::Postgres(conn) => {
             let mut tx = conn.begin().await?;
-            let (held,): (i64,) = sqlx::query_as(HOLD)
-                .bind(checkpoint_name)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            if held != from as i64 {
-                tx.rollback().await?;
+            let outcome: Result<bool, ProjectionError> = async {
+                let (held,): (i64,) = sqlx::query_as(HOLD)
+                    .bind(checkpoint_name)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if held != from as i64 {
+                    return Ok(false);
+                }
+                apply_page(projection, TxConn::Postgres(&mut tx), shadow, page).await?;
+                let saved = sqlx::query(SAVE)
+                    .bind(checkpoint_name)
+                    .bind(last as i64)
+                    .bind(now)
+                    .bind(from as i64)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                Ok(saved == 1)
+            }
+            .await;
+            if let Ok(true) = outcome {
+                tx.commit().await?;
+            } else {
+                // Now, not when the transaction is dropped: sqlx only queues that rollback
+                // until the connection is used again, and until then the checkpoint row stays
+                // locked — recording the failure on another connection would wait forever.
+                let _ = tx.rollback().await;
+            }
+            if !outcome? {
                 return Ok(false);
             }
-            apply_page(projection, TxConn::Postgres(&mut tx), shadow, page).await?;
-            let saved = sqlx::query(SAVE)
-                .bind(checkpoint_name)
-                .bind(last as i64)
-                .bind(now)
-                .bind(from as i64)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if saved != 1 {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-            tx.commit().await?;
         }
         Writer::Sqlite(pool) => {
             let mut tx = pool.begin().await?;
-            let (held,): (i64,) = sqlx::query_as(HOLD)
-                .bind(checkpoint_name)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            if held != from as i64 {
-                tx.rollback().await?;
+            let outcome: Result<bool, ProjectionError> = async {
+                let (held,): (i64,) = sqlx::query_as(HOLD)
+                    .bind(checkpoint_name)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if held != from as i64 {
+                    return Ok(false);
+                }
+                apply_page(projection, TxConn::Sqlite(&mut tx), shadow, page).await?;
+                let saved = sqlx::query(SAVE)
+                    .bind(checkpoint_name)
+                    .bind(last as i64)
+                    .bind(now)
+                    .bind(from as i64)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                Ok(saved == 1)
+            }
+            .await;
+            if let Ok(true) = outcome {
+                tx.commit().await?;
+            } else {
+                // Now, not when the transaction is dropped: sqlx only queues that rollback
+                // until the connection is used again, and until then the checkpoint row stays
+                // locked — recording the failure on another connection would wait forever.
+                let _ = tx.rollback().await;
+            }
+            if !outcome? {
                 return Ok(false);
             }
-            apply_page(projection, TxConn::Sqlite(&mut tx), shadow, page).await?;
-            let saved = sqlx::query(SAVE)
-                .bind(checkpoint_name)
-                .bind(last as i64)
-                .bind(now)
-                .bind(from as i64)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if saved != 1 {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-            tx.commit().await?;
         }
     }
     Ok(true)
