@@ -139,9 +139,6 @@ pub async fn create_account(
     if let Some(institution) = &request.primary_institution {
         registered_institution(store, institution).await?;
     }
-    if let Some(jurisdiction) = &request.jurisdiction {
-        implementing_body(store, jurisdiction).await?;
-    }
     let new = NewAccount {
         login_id: credentials::new_login_id(actor.program),
         role: request.role,
@@ -187,6 +184,9 @@ async fn create(
     };
     // Decide before storing anything: a refused creation leaves no trace.
     state.decide(&command).map_err(CommandError::Rejected)?;
+    if let Some(jurisdiction) = &new.jurisdiction {
+        implementing_body(store, jurisdiction).await?;
+    }
     let password = credentials::issue_password();
     let hash = credentials::hash_issued(&password);
     let mut stored = false;
@@ -278,7 +278,12 @@ async fn implementing_body(
         .await
         .map_err(|e| match e {
             CommandError::Store(s) => AccountsError::from(s),
-            other => invalid("municipality_master_unreadable", other.to_string()),
+            // A stored master that cannot be read is the registry's fault, not the caller's.
+            CommandError::Unreadable(e) => AccountsError::Command(CommandError::Unreadable(e)),
+            CommandError::Rejected(_) => AccountsError::Unavailable {
+                code: "municipality_master_unavailable",
+                message: "the 実施主体 list cannot be read; try again".into(),
+            },
         })?;
     if master.checked_against().body(code).is_none() {
         return Err(invalid(

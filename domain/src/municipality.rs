@@ -261,7 +261,34 @@ impl Aggregate for MunicipalityMaster {
         if self.versions.iter().any(|v| v.version == c.version) {
             return Err(MasterError::VersionExists(c.version.clone()));
         }
-        validate(&c.bodies).map_err(MasterError::Invalid)?;
+        let mut problems = validate(&c.bodies).err().unwrap_or_default();
+        // A ward finds its city as the nearest designated city at or below its code: a city
+        // dropped from the list while a lower-numbered one of its prefecture stays would hand
+        // its wards to that one instead of to the prefecture.
+        if let Some(current) = self.in_force() {
+            let cities = |bodies: &'_ [ImplementingBody]| {
+                bodies
+                    .iter()
+                    .filter(|b| b.kind == Kind::DesignatedCity)
+                    .map(|b| b.code.clone())
+                    .collect::<Vec<_>>()
+            };
+            let kept = cities(&c.bodies);
+            for gone in cities(&current.bodies).iter().filter(|g| !kept.contains(g)) {
+                let heir = kept
+                    .iter()
+                    .filter(|k| k.as_str()[..2] == gone.as_str()[..2] && k.as_str() < gone.as_str())
+                    .max_by(|a, b| a.as_str().cmp(b.as_str()));
+                if let Some(heir) = heir {
+                    problems.push(format!(
+                        "{gone} cannot be dropped: its wards would go to {heir}"
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(MasterError::Invalid(problems));
+        }
         Ok(vec![MunicipalityEvent::MunicipalityVersionPublished {
             version: c.version.clone(),
             bodies: c.bodies.clone(),
@@ -432,6 +459,20 @@ mod tests {
         );
         let in_force = m.in_force().expect("a version");
         assert_eq!(in_force.version, "v2");
+        // Without 川崎市, 川崎区 would be routed to 横浜市: refused.
+        let no_kawasaki: Vec<ImplementingBody> = shipped()
+            .into_iter()
+            .filter(|b| b.name != "川崎市")
+            .collect();
+        match m.decide(&publish(Role::Operator, "v3", no_kawasaki)) {
+            Err(MasterError::Invalid(p)) => {
+                assert_eq!(
+                    p,
+                    ["141305 cannot be dropped: its wards would go to 141003"]
+                )
+            }
+            other => panic!("{other:?}"),
+        }
         let chuo_ku = LocalGovernmentCode::parse("431010").expect("熊本市中央区");
         assert_eq!(
             in_force
