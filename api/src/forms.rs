@@ -11,12 +11,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
-    create_form, form_command, publish_municipalities, publish_version, read_form, read_scan,
-    register_institution, register_paper_form, CreateForm,
+    change_patient, create_form, form_command, publish_municipalities, publish_version, read_form,
+    read_scan, register_institution, register_paper_form, CreateForm,
 };
 use commands::{CommandError, Outcome};
 use domain::disease::DiseaseForm;
-use domain::form::{Actor, FormAction, FormError, ReviewResult};
+use domain::form::{Actor, FormAction, FormError, Patient, ReviewResult};
 use domain::institution::InstitutionError;
 use domain::master::MasterError;
 use domain::municipality::ImplementingBody;
@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}/receive", post(receive))
         .route("/api/forms/receive", post(receive_by_key))
         .route("/api/forms/{id}/corrections", post(correct))
+        .route("/api/forms/{id}/patient", post(change_patient_data))
         .route("/api/forms/{id}/review", post(review))
         .route("/api/forms/{id}/administrative", post(administrative))
         .route("/api/forms/{id}/withdraw", post(withdraw))
@@ -425,6 +426,38 @@ async fn correct(
     .await
 }
 
+#[derive(Deserialize)]
+struct PatientBody {
+    patient: Patient,
+    reason: Option<String>,
+}
+
+/// The corrected patient block, whole.
+async fn change_patient_data(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let req: PatientBody = body(&bytes)?;
+    let key = idempotency_key(&headers)?;
+    let expected = if_match(&headers)?;
+    let o = change_patient(
+        &state.store,
+        &state.masters,
+        &id,
+        actor,
+        req.reason,
+        req.patient,
+        expected,
+        key.as_ref(),
+    )
+    .await
+    .map_err(form_error)?;
+    Ok(accepted(StatusCode::OK, &id, o))
+}
+
 /// A command on an existing form; `action` receives the master of the form's own disease
 /// (resolved from the state the command loads, so the stream is read once).
 async fn with_master(
@@ -714,12 +747,12 @@ async fn publish_municipality_list(
 
 /// The 実施主体 list in force, and the versions published before it.
 async fn municipalities(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    state.masters.refresh(&state.store).await?;
+    // The list the checks use (the cache looks for a newer one at most once a second).
+    let in_force = state.masters.municipalities(&state.store).await?;
     let master = state.masters.municipality_snapshot().await;
-    let in_force = master.in_force();
     Ok(Json(json!({
-        "version": in_force.map(|m| m.version.clone()),
-        "bodies": in_force.map(|m| m.bodies.clone()).unwrap_or_default(),
+        "version": in_force.version,
+        "bodies": in_force.bodies,
         "versions": master.versions.iter().map(|m| m.version.clone()).collect::<Vec<_>>(),
     })))
 }
@@ -819,6 +852,9 @@ mod tests {
         body::<PublishBody>(&bytes(example("/api/masters/versions"))).expect("publish example");
         body::<MunicipalitiesBody>(&bytes(example("/api/masters/municipalities")))
             .expect("municipalities example");
+        let change: PatientBody =
+            body(&bytes(example("/api/forms/{id}/patient"))).expect("patient example");
+        assert_eq!(change.patient.address, "小樽市稲穂1丁目");
         body::<InstitutionBody>(&bytes(example("/api/masters/institutions")))
             .expect("institution example");
     }

@@ -24,6 +24,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/forms/{id}/receive"),
     ("post", "/api/forms/receive"),
     ("post", "/api/forms/{id}/corrections"),
+    ("post", "/api/forms/{id}/patient"),
     ("post", "/api/forms/{id}/review"),
     ("post", "/api/forms/{id}/administrative"),
     ("post", "/api/forms/{id}/withdraw"),
@@ -78,6 +79,22 @@ pub fn example_paper() -> Value {
     form["form_version"] = json!("2015-01-01");
     form["scan"] = json!({"media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"});
     form
+}
+
+fn patient_schema() -> Value {
+    json!({"type": "object", "required": ["name_kanji", "name_kana", "birth_date", "sex", "address", "municipality"],
+        "properties": {
+            "name_kanji": {"type": "string"}, "name_kana": {"type": "string"},
+            "birth_date": {"type": "string", "format": "date"}, "sex": {"enum": ["male", "female"]},
+            "address": {"type": "string"}, "municipality": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "insurer_number": {"type": ["string", "null"]}, "insured_symbol_number": {"type": ["string", "null"]},
+            "recipient_number": {"type": ["string", "null"], "pattern": "^[0-9]{7}$", "description": "受給者番号 (check digit validated)"}}})
+}
+
+pub fn example_patient_change() -> Value {
+    let mut patient = example_create_form()["patient"].clone();
+    patient["address"] = json!("小樽市稲穂1丁目");
+    json!({"patient": patient, "reason": "転居（市内）"})
 }
 
 pub fn example_items() -> Value {
@@ -227,6 +244,10 @@ pub fn document() -> Value {
             "/api/forms/{id}/corrections": {"post": with_id(command(
                 "データ修正 by the municipality, with a reason",
                 Some((json!({"type": "object", "required": ["items", "reason"], "properties": {"items": items_schema(), "reason": {"type": "string"}}}), example_items())),
+                &[]), &id)},
+            "/api/forms/{id}/patient": {"post": with_id(command(
+                "Correct the patient's data with the whole corrected block: by the institution while a draft; after submission with a reason, by the doctor until receipt and by the municipality after (データ修正). The event lists the fields that changed; the municipality must stay within the form's jurisdiction (422 `invalid` otherwise); 422 `unchanged` when nothing differs",
+                Some((json!({"type": "object", "required": ["patient"], "properties": {"patient": {"$ref": "#/components/schemas/Patient"}, "reason": {"type": "string"}}}), example_patient_change())),
                 &[]), &id)},
             "/api/forms/{id}/review": {"post": with_id(command(
                 "審査結果: certified {from,to} / not_certified {reason} for subsidy forms; certificate_issued / certificate_not_issued {reason} for registrant-certificate-only forms",
@@ -402,14 +423,9 @@ pub fn document() -> Value {
                         "research_consent": {"type": "boolean"},
                         "carry_over_from": {"type": "string", "description": "前回値踏襲: the previous form's id, or `latest` for the patient's latest form of the disease (the patient must be given)"},
                         "items": items_schema(),
-                        "patient": {"type": "object", "required": ["name_kanji", "name_kana", "birth_date", "sex", "address", "municipality"],
-                            "properties": {
-                                "name_kanji": {"type": "string"}, "name_kana": {"type": "string"},
-                                "birth_date": {"type": "string", "format": "date"}, "sex": {"enum": ["male", "female"]},
-                                "address": {"type": "string"}, "municipality": {"type": "string", "pattern": "^[0-9]{6}$"},
-                                "insurer_number": {"type": ["string", "null"]}, "insured_symbol_number": {"type": ["string", "null"]},
-                                "recipient_number": {"type": ["string", "null"], "pattern": "^[0-9]{7}$", "description": "受給者番号 (check digit validated)"}}}
-                    }}
+                        "patient": {"$ref": "#/components/schemas/Patient"}
+                    }},
+                "Patient": patient_schema()
             }
         }
     })

@@ -648,6 +648,37 @@ pub async fn form_command(
     .await
 }
 
+/// Corrects the patient block of form `id` with the whole corrected block: before submission
+/// by the institution, after it with a reason (the doctor until receipt, the municipality after,
+/// as データ修正). The patient's municipality must stay in the form's jurisdiction.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_patient(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    id: &str,
+    actor: Actor,
+    reason: Option<String>,
+    patient: Patient,
+    expected: Option<u64>,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<FormError>> {
+    let municipalities = masters.municipalities(store).await?;
+    form_command(
+        store,
+        masters,
+        id,
+        actor,
+        reason,
+        |_| FormAction::ChangePatient {
+            patient: Box::new(patient),
+            municipalities,
+        },
+        expected,
+        key,
+    )
+    .await
+}
+
 /// 受付 by アクセスキー: municipality staff type the key printed on the patient's application and
 /// the form it belongs to is received — found through the `form_keys` view, in the staff's own
 /// jurisdiction only (a key of another jurisdiction finds nothing, as if it did not exist).
@@ -881,7 +912,6 @@ async fn view_form(
     let stream = StreamId::new(ClinicalForm::STREAM_TYPE, id)?;
     let recorded = store.read_stream(&stream, 1).await?;
     let mut state = ClinicalForm::default();
-    let mut patient = None;
     let mut carried_over = None;
     let mut version = 0;
     let mut updated_at = None;
@@ -892,12 +922,9 @@ async fn view_form(
     {
         let event: FormEvent = e.decode().map_err(CommandError::Unreadable)?;
         if let FormEvent::FormDrafted {
-            patient: p,
-            carried_over: c,
-            ..
+            carried_over: c, ..
         } = &event
         {
-            patient = Some((**p).clone());
             carried_over = c.clone();
         }
         state = state.apply(&event);
@@ -941,7 +968,7 @@ async fn view_form(
         },
         judgment: state.judgment.map(|(j, _)| j),
         review: state.review,
-        patient,
+        patient: state.patient,
         carried_over,
         paper: state.paper,
         imported: state.imported,

@@ -1024,11 +1024,9 @@ struct Known {
 
 #[derive(Clone)]
 struct Drafted {
-    patient: Patient,
     application: Application,
     purpose: Purpose,
     research_consent: bool,
-    jurisdiction: LocalGovernmentCode,
 }
 
 impl Known {
@@ -1037,20 +1035,16 @@ impl Known {
         for e in events {
             let event: FormEvent = e.decode().map_err(StoreError::InvalidEvent)?;
             if let FormEvent::FormDrafted {
-                patient,
                 application,
                 purpose,
                 research_consent,
-                jurisdiction,
                 ..
             } = &event
             {
                 known.drafted = Some(Drafted {
-                    patient: (**patient).clone(),
                     application: *application,
                     purpose: *purpose,
                     research_consent: *research_consent,
-                    jurisdiction: jurisdiction.clone(),
                 });
             }
             known.state = std::mem::take(&mut known.state).apply(&event);
@@ -1200,7 +1194,9 @@ fn decide_form(ctx: &JobContext, row: u64, plan: &FormRow, known: &Known, today:
         );
     }
     let mut differs = vec![];
-    if drafted.patient != plan.patient {
+    // The patient as corrected since (on screen); the municipality is part of it, and the
+    // jurisdiction stays the one the form was drafted under, whatever list is in force now.
+    if state.patient.as_ref() != Some(&plan.patient) {
         differs.push("patient");
     }
     if state.disease != plan.master.0.code || state.form_version != plan.master.0.form_version {
@@ -1214,9 +1210,6 @@ fn decide_form(ctx: &JobContext, row: u64, plan: &FormRow, known: &Known, today:
     }
     if drafted.research_consent != plan.research_consent {
         differs.push("research_consent");
-    }
-    if drafted.jurisdiction != plan.jurisdiction {
-        differs.push("patient_municipality");
     }
     if !differs.is_empty() {
         let errors = differs
@@ -2043,11 +2036,9 @@ async fn prepare(
                 k.state = std::mem::take(&mut k.state).apply(e);
                 if let (FormEvent::FormDrafted { .. }, Plan::Form(f)) = (e, plan) {
                     k.drafted = Some(Drafted {
-                        patient: f.patient.clone(),
                         application: f.application,
                         purpose: f.purpose,
                         research_consent: f.research_consent,
-                        jurisdiction: f.jurisdiction.clone(),
                     });
                 }
             }

@@ -112,6 +112,21 @@ pub struct ItemChange {
     pub new: Value,
 }
 
+/// One field of the patient block changed, old → new. Personal data: `Debug` names the field
+/// only.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatientChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+impl std::fmt::Debug for PatientChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PatientChange({}, ***)", self.field)
+    }
+}
+
 /// The municipality's review result (審査結果).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
@@ -209,6 +224,15 @@ pub enum FormEvent {
     FormWithdrawn {
         reason: String,
     },
+    /// The patient's data corrected (a typo, a move within the jurisdiction, a new insurance):
+    /// `changes` names each field (`name_kana`, `address`, …) with its old and new value, and
+    /// `patient` is the whole patient block after the change, as `FormDrafted` carries it, so
+    /// read models need not fold the form. Before submission by the institution; after it with
+    /// a reason, by the doctor until receipt and by the municipality after (データ修正).
+    PatientDataChanged {
+        changes: Vec<PatientChange>,
+        patient: Box<Patient>,
+    },
 }
 
 impl DomainEvent for FormEvent {
@@ -222,6 +246,7 @@ impl DomainEvent for FormEvent {
         EventKind::new("AdministrativeFieldsRecorded"),
         EventKind::new("ReviewResultRecorded"),
         EventKind::new("FormWithdrawn"),
+        EventKind::new("PatientDataChanged"),
     ];
 }
 
@@ -308,6 +333,11 @@ pub enum FormAction {
     Withdraw {
         reason: String,
     },
+    /// The whole corrected patient block; the event lists the fields that differ.
+    ChangePatient {
+        patient: Box<Patient>,
+        municipalities: std::sync::Arc<Municipalities>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -364,6 +394,8 @@ pub struct ClinicalForm {
     pub administrative: BTreeMap<String, Value>,
     /// Set for a form created by a bulk import.
     pub imported: Option<ImportOrigin>,
+    /// The patient as drafted, with every correction since.
+    pub patient: Option<Patient>,
 }
 
 /// The current form version (令和6年4月1日改訂版); paper forms are of an earlier one.
@@ -450,6 +482,49 @@ fn changes(old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> Vec<
         .filter(|(k, v)| old.get(*k).unwrap_or(&Value::Null) != *v)
         .map(|(k, v)| ItemChange {
             item: k.clone(),
+            old: old.get(k).cloned().unwrap_or(Value::Null),
+            new: v.clone(),
+        })
+        .collect()
+}
+
+/// A patient block a form may carry: a valid birth date, both names, and a municipality whose
+/// implementing body (its designated city, wards included, or else its prefecture) is the
+/// form's jurisdiction.
+fn check_patient(
+    patient: &Patient,
+    jurisdiction: &LocalGovernmentCode,
+    municipalities: &Municipalities,
+) -> Result<(), FormError> {
+    if !crate::judgment::valid_date(&patient.birth_date) {
+        return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
+    }
+    if municipalities
+        .responsible_for(&patient.municipality)
+        .as_ref()
+        != Some(jurisdiction)
+    {
+        return Err(FormError::Invalid(
+            "the jurisdiction must be the implementing body of the patient's municipality",
+        ));
+    }
+    if patient.name_kanji.trim().is_empty() || patient.name_kana.trim().is_empty() {
+        return Err(FormError::Invalid("the patient's name is required"));
+    }
+    Ok(())
+}
+
+/// The fields of the patient block that differ, each as (field, old, new).
+pub fn patient_changes(old: &Patient, new: &Patient) -> Vec<PatientChange> {
+    let as_map = |p: &Patient| match serde_json::to_value(p) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (old, new) = (as_map(old), as_map(new));
+    new.iter()
+        .filter(|(k, v)| old.get(*k).unwrap_or(&Value::Null) != *v)
+        .map(|(k, v)| PatientChange {
+            field: k.clone(),
             old: old.get(k).cloned().unwrap_or(Value::Null),
             new: v.clone(),
         })
@@ -642,23 +717,7 @@ impl Aggregate for ClinicalForm {
                         }
                     }
                 }
-                if !crate::judgment::valid_date(&patient.birth_date) {
-                    return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
-                }
-                // The form goes to the implementing body of the patient's municipality: its
-                // designated city (wards included), or else its prefecture.
-                if municipalities
-                    .responsible_for(&patient.municipality)
-                    .as_ref()
-                    != Some(jurisdiction)
-                {
-                    return Err(FormError::Invalid(
-                        "the jurisdiction must be the implementing body of the patient's municipality",
-                    ));
-                }
-                if patient.name_kanji.trim().is_empty() || patient.name_kana.trim().is_empty() {
-                    return Err(FormError::Invalid("the patient's name is required"));
-                }
+                check_patient(patient, jurisdiction, municipalities)?;
                 check_items(&master.0, items)?;
                 let drafted = FormEvent::FormDrafted {
                     program: master.0.program,
@@ -729,6 +788,72 @@ impl Aggregate for ClinicalForm {
                 self.edit(master, items, command.today.as_deref(), |changes| {
                     FormEvent::ItemsEdited { changes }
                 })
+            }
+            FormAction::ChangePatient {
+                patient,
+                municipalities,
+            } => {
+                if !self.exists {
+                    return Err(FormError::NotFound);
+                }
+                let reason_given = command
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty());
+                match status {
+                    Some(Status::Draft) | Some(Status::Submitted) => {
+                        let contractor_draft = actor.role == Role::Operator
+                            && self.program == Some(actor.program)
+                            && status == Some(Status::Draft)
+                            && self
+                                .imported
+                                .as_ref()
+                                .is_some_and(|i| i.contractor.is_some());
+                        if !contractor_draft
+                            && (!matches!(actor.role, Role::DesignatedDoctor | Role::Clerk)
+                                || !self.in_scope(actor))
+                        {
+                            return Err(FormError::Forbidden(
+                                "not a doctor or clerk of the form's institution",
+                            ));
+                        }
+                        if status == Some(Status::Submitted) {
+                            if actor.role != Role::DesignatedDoctor {
+                                return Err(FormError::Forbidden("a clerk may only edit drafts"));
+                            }
+                            if !reason_given {
+                                return Err(FormError::ReasonRequired);
+                            }
+                        }
+                    }
+                    Some(Status::Received | Status::Decided) => {
+                        if actor.role != Role::MunicipalityStaff || !self.in_scope(actor) {
+                            return Err(FormError::Forbidden(
+                                "not municipality staff of the form's jurisdiction",
+                            ));
+                        }
+                        if !reason_given {
+                            return Err(FormError::ReasonRequired);
+                        }
+                    }
+                    Some(s) => return Err(FormError::WrongStatus(s)),
+                    None => return Err(FormError::NotFound),
+                }
+                let (Some(current), Some(jurisdiction)) = (&self.patient, &self.jurisdiction)
+                else {
+                    return Err(FormError::NotFound);
+                };
+                // A patient who moved to another implementing body's area is that body's: a
+                // form there, not a correction here.
+                check_patient(patient, jurisdiction, municipalities)?;
+                let changes = patient_changes(current, patient);
+                if changes.is_empty() {
+                    return Err(FormError::Unchanged);
+                }
+                Ok(vec![FormEvent::PatientDataChanged {
+                    changes,
+                    patient: patient.clone(),
+                }])
             }
             FormAction::Correct { master, items } => {
                 if !self.exists {
@@ -929,9 +1054,11 @@ impl Aggregate for ClinicalForm {
                 items,
                 paper,
                 imported,
+                patient,
                 ..
             } => {
                 self.exists = true;
+                self.patient = Some((**patient).clone());
                 self.imported = imported.clone();
                 self.program = Some(*program);
                 self.disease = disease.clone();
@@ -980,6 +1107,9 @@ impl Aggregate for ClinicalForm {
                 self.status = Some(Status::Decided);
             }
             FormEvent::FormWithdrawn { .. } => self.status = Some(Status::Withdrawn),
+            FormEvent::PatientDataChanged { patient, .. } => {
+                self.patient = Some((**patient).clone())
+            }
         }
         self
     }

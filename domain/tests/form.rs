@@ -764,3 +764,154 @@ fn the_municipality_records_the_administrative_fields_field_by_field() {
         Err(FormError::Forbidden(_))
     ));
 }
+
+fn change_patient(actor: Actor, reason: Option<&str>, patient: Patient) -> FormCommand {
+    FormCommand {
+        actor,
+        reason: reason.map(str::to_owned),
+        today: Some("2024-06-01".into()),
+        action: FormAction::ChangePatient {
+            patient: Box::new(patient),
+            municipalities: std::sync::Arc::new(Municipalities {
+                version: "shipped".into(),
+                bodies: domain::municipality::shipped(),
+            }),
+        },
+    }
+}
+
+#[test]
+fn the_patients_data_are_corrected_field_by_field_by_whoever_holds_the_form() {
+    let (state, _) = drafted();
+    let moved = Patient {
+        name_kana: "ヤマダ タロ".into(),
+        address: "小樽市稲穂1丁目".into(),
+        ..patient()
+    };
+    // A draft: the institution's clerk corrects it, no reason needed; the event names each
+    // field with its old and new value and carries the whole block.
+    let (state, events) = decide_ok(
+        &state,
+        &change_patient(actor(Role::Clerk), None, moved.clone()),
+    );
+    match &events[..] {
+        [FormEvent::PatientDataChanged { changes, patient }] => {
+            let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+            assert_eq!(fields, ["address", "name_kana"]);
+            assert_eq!(changes[1].old, json!("ヤマダ タロウ"));
+            assert_eq!(changes[1].new, json!("ヤマダ タロ"));
+            assert_eq!(**patient, moved);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(state.patient.as_ref(), Some(&moved));
+    assert_eq!(
+        state.decide(&change_patient(actor(Role::Clerk), None, moved.clone())),
+        Err(FormError::Unchanged)
+    );
+    // Moving to 札幌市 would make the form 札幌市's, not 北海道's: refused.
+    let to_sapporo = Patient {
+        municipality: gov("011002"),
+        ..moved.clone()
+    };
+    assert!(matches!(
+        state.decide(&change_patient(actor(Role::Clerk), None, to_sapporo)),
+        Err(FormError::Invalid(_))
+    ));
+    let unnamed = Patient {
+        name_kanji: " ".into(),
+        ..moved.clone()
+    };
+    assert!(matches!(
+        state.decide(&change_patient(actor(Role::Clerk), None, unnamed)),
+        Err(FormError::Invalid(_))
+    ));
+    // The municipality does not touch a draft.
+    assert!(matches!(
+        state.decide(&change_patient(
+            actor(Role::MunicipalityStaff),
+            Some("転居"),
+            patient()
+        )),
+        Err(FormError::NotFound | FormError::Forbidden(_))
+    ));
+
+    // Submitted: the doctor only, with a reason.
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(
+            actor(Role::DesignatedDoctor),
+            FormAction::Submit {
+                access_key: KEY.into(),
+            },
+        ),
+    );
+    assert!(matches!(
+        state.decide(&change_patient(actor(Role::Clerk), Some("誤記"), patient())),
+        Err(FormError::Forbidden(_))
+    ));
+    assert_eq!(
+        state.decide(&change_patient(
+            actor(Role::DesignatedDoctor),
+            None,
+            patient()
+        )),
+        Err(FormError::ReasonRequired)
+    );
+    decide_ok(
+        &state,
+        &change_patient(actor(Role::DesignatedDoctor), Some("誤記"), patient()),
+    );
+
+    // Received: the municipality, with a reason (データ修正); no longer the doctor.
+    let (state, _) = decide_ok(
+        &state,
+        &cmd(
+            actor(Role::MunicipalityStaff),
+            FormAction::Receive {
+                access_key: KEY.into(),
+            },
+        ),
+    );
+    assert!(matches!(
+        state.decide(&change_patient(
+            actor(Role::DesignatedDoctor),
+            Some("誤記"),
+            patient()
+        )),
+        Err(FormError::Forbidden(_))
+    ));
+    assert_eq!(
+        state.decide(&change_patient(
+            actor(Role::MunicipalityStaff),
+            None,
+            patient()
+        )),
+        Err(FormError::ReasonRequired)
+    );
+    let (state, _) = decide_ok(
+        &state,
+        &change_patient(
+            actor(Role::MunicipalityStaff),
+            Some("住民票と照合"),
+            patient(),
+        ),
+    );
+    assert_eq!(state.patient.as_ref(), Some(&patient()));
+}
+
+#[test]
+fn a_patient_change_stays_out_of_debug_output() {
+    let (state, _) = drafted();
+    let renamed = Patient {
+        name_kanji: "山田 次郎".into(),
+        ..patient()
+    };
+    let (_, events) = decide_ok(
+        &state,
+        &change_patient(actor(Role::DesignatedDoctor), None, renamed),
+    );
+    let debug = format!("{events:?}");
+    assert!(debug.contains("name_kanji"), "{debug}");
+    assert!(!debug.contains("山田"), "{debug}");
+}

@@ -124,6 +124,18 @@ impl Projection for FormSearch {
                 FormEvent::FormSubmitted { .. } => change.status = Some("submitted"),
                 FormEvent::FormReceived { .. } => change.status = Some("received"),
                 FormEvent::FormWithdrawn { .. } => change.status = Some("withdrawn"),
+                FormEvent::PatientDataChanged { patient, .. } => {
+                    // The actor's program is the form's: no command crosses programs.
+                    let program = event
+                        .metadata
+                        .program
+                        .ok_or_else(|| event_error(event, "a patient change without a program"))?;
+                    change.patient = Some(PatientColumns {
+                        kana: normalize_kana(&patient.name_kana),
+                        birth_date: patient.birth_date.clone(),
+                        patient_key: patient.key(program),
+                    });
+                }
                 FormEvent::ItemsEdited { .. }
                 | FormEvent::DataCorrected { .. }
                 | FormEvent::AdministrativeFieldsRecorded { .. } => {}
@@ -138,6 +150,11 @@ impl Projection for FormSearch {
                 }
                 if let Some(r) = change.review {
                     row.review = r;
+                }
+                if let Some(p) = change.patient {
+                    row.kana = p.kana;
+                    row.birth_date = p.birth_date;
+                    row.patient_key = p.patient_key;
                 }
                 row.updated_at = at;
                 row.version = version;
@@ -162,6 +179,9 @@ impl Projection for FormSearch {
             }
             if change.review.is_some() {
                 patch.change.review = change.review;
+            }
+            if change.patient.is_some() {
+                patch.change.patient = change.patient;
             }
             patch.updated_at = at;
             patch.version = version;
@@ -226,7 +246,9 @@ impl Projection for FormSearch {
                 "UPDATE form_search SET status = COALESCE($2, status), \
                  outcome = CASE WHEN $3 THEN $4 ELSE outcome END, \
                  review = CASE WHEN $5 THEN $6 ELSE review END, \
-                 updated_at = $7, version = $8 WHERE form_id = $1",
+                 updated_at = $7, version = $8, kana = COALESCE($9, kana), \
+                 birth_date = COALESCE($10, birth_date), \
+                 patient_key = COALESCE($11, patient_key) WHERE form_id = $1",
                 &[
                     p.form_id.into(),
                     Param::Text(p.change.status.map(str::to_owned)),
@@ -236,6 +258,9 @@ impl Projection for FormSearch {
                     Param::Text(p.change.review.flatten()),
                     p.updated_at.into(),
                     p.version.into(),
+                    Param::Text(p.change.patient.as_ref().map(|c| c.kana.clone())),
+                    Param::Text(p.change.patient.as_ref().map(|c| c.birth_date.clone())),
+                    Param::Text(p.change.patient.map(|c| c.patient_key)),
                 ],
             )
             .await?;
@@ -279,6 +304,14 @@ struct Change {
     status: Option<&'static str>,
     outcome: Option<Option<String>>,
     review: Option<Option<String>>,
+    patient: Option<PatientColumns>,
+}
+
+/// The patient's columns after a correction.
+struct PatientColumns {
+    kana: String,
+    birth_date: String,
+    patient_key: String,
 }
 
 struct Patch {

@@ -66,6 +66,7 @@ impl Projection for History {
         let mut decoded = Vec::with_capacity(events.len());
         let mut forms: HashMap<String, (String, String)> = HashMap::new();
         let mut drafted = vec![];
+        let mut rekeyed: Vec<(String, String)> = vec![];
         for event in events {
             let item = match event.stream.stream_type.as_str() {
                 "form" => {
@@ -84,6 +85,14 @@ impl Projection for History {
                             subjects.1.clone().into(),
                         ]);
                         forms.insert(event.stream.id.clone(), subjects);
+                    }
+                    // A corrected patient moves the form's whole history to the patient's
+                    // key after the change (applied after this page's rows are in).
+                    if let FormEvent::PatientDataChanged { patient, .. } = &e {
+                        let program = event.metadata.program.ok_or_else(|| {
+                            event_error(event, "a patient change without a program")
+                        })?;
+                        rekeyed.push((event.stream.id.clone(), patient.key(program)));
                     }
                     let details = form_details(&e, event)?;
                     Decoded::Form(event.stream.id.clone(), details)
@@ -227,6 +236,16 @@ impl Projection for History {
             "",
         )
         .await?;
+        for (form, key) in rekeyed {
+            for table in ["history_forms", "history"] {
+                crate::exec_params(
+                    tx,
+                    &format!("UPDATE {table} SET patient_key = $2 WHERE form_id = $1"),
+                    &[form.clone().into(), key.clone().into()],
+                )
+                .await?;
+            }
+        }
         Ok(())
     }
 }
@@ -262,6 +281,11 @@ fn form_details(e: &FormEvent, event: &RecordedEvent) -> Result<Value, Projectio
         }),
         FormEvent::FormSubmitted { by, .. } => json!({ "by": by }),
         FormEvent::FormReceived { .. } => json!({}),
+        // Which fields changed, not their values: the patient's data are read (and the read
+        // recorded) through the form itself, as of any version.
+        FormEvent::PatientDataChanged { changes, .. } => json!({
+            "fields": changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+        }),
         other => {
             let mut value = serde_json::to_value(other).map_err(|e| event_error(event, e))?;
             if let Some(fields) = value.as_object_mut() {

@@ -288,7 +288,10 @@ impl Projection for FormKeys {
         let form = event.stream.id.as_str();
         // Only the events that set a key are decoded: most form events are edits.
         match event.event_type.as_str() {
-            "FormDrafted" | "FormSubmitted" | "AdministrativeFieldsRecorded" => {}
+            "FormDrafted"
+            | "FormSubmitted"
+            | "AdministrativeFieldsRecorded"
+            | "PatientDataChanged" => {}
             _ => return Ok(()),
         }
         let decoded: FormEvent = event.decode().map_err(|e| event_error(event, e))?;
@@ -315,6 +318,14 @@ impl Projection for FormKeys {
                     "UPDATE form_keys SET access_key = $2 WHERE form_id = $1",
                     form,
                     access_key,
+                )?;
+            }
+            FormEvent::PatientDataChanged { patient, .. } => {
+                exec!(
+                    tx,
+                    "UPDATE form_keys SET patient_recipient = $2 WHERE form_id = $1",
+                    form,
+                    patient.recipient_number.map(|r| r.to_string()),
                 )?;
             }
             FormEvent::AdministrativeFieldsRecorded { changes } => {

@@ -157,6 +157,28 @@ impl Research {
         })
     }
 
+    /// The program and form date of a form in the view.
+    async fn dated(
+        tx: &mut Tx<'_>,
+        form_id: &str,
+    ) -> Result<Option<(String, String)>, ProjectionError> {
+        let sql = tx.sql("SELECT program, form_date FROM research_forms WHERE form_id = $1");
+        Ok(match &mut tx.conn {
+            TxConn::Postgres(c) => {
+                sqlx::query_as(&sql)
+                    .bind(form_id)
+                    .fetch_optional(&mut **c)
+                    .await?
+            }
+            TxConn::Sqlite(c) => {
+                sqlx::query_as(&sql)
+                    .bind(form_id)
+                    .fetch_optional(&mut **c)
+                    .await?
+            }
+        })
+    }
+
     async fn apply_form(
         &self,
         tx: &mut Tx<'_>,
@@ -271,6 +293,27 @@ impl Research {
             }
             // 行政記載欄 (受給者番号, remarks …) never enter the research view.
             FormEvent::AdministrativeFieldsRecorded { .. } => {}
+            // A corrected patient: the key (hence the pseudonym), age, sex and prefecture follow.
+            FormEvent::PatientDataChanged { patient, .. } => {
+                let Some((program, form_date)) = Self::dated(tx, id).await? else {
+                    return Ok(());
+                };
+                let program: domain::Program =
+                    serde_json::from_value(Value::String(program)).map_err(|e| bad(event, e))?;
+                let age = age_on(&patient.birth_date, &form_date)
+                    .ok_or_else(|| bad(event, "the birth date is not YYYY-MM-DD"))?;
+                exec!(
+                    tx,
+                    "UPDATE research_forms SET patient_key = $2, age_years = $3, sex = $4, \
+                     prefecture = $5, updated_at = $6 WHERE form_id = $1",
+                    id,
+                    patient.key(program),
+                    age,
+                    name_of(&patient.sex).unwrap_or_default(),
+                    patient.municipality.prefecture().as_str().to_owned(),
+                    at
+                )?;
+            }
         }
         Ok(())
     }

@@ -150,7 +150,7 @@ pub fn redact(event: &RecordedEvent, key: &PseudonymKey) -> Result<BusEvent, Red
 
 fn redact_payload(event: &RecordedEvent, key: &PseudonymKey) -> Result<Box<RawValue>, RedactError> {
     let v = match event.stream.stream_type.as_str() {
-        "form" => form(decode(event)?, key),
+        "form" => form(decode(event)?, key, event.metadata.program),
         "account" => account(decode(event)?),
         "institution" => institution(decode(event)?),
         "master" => master(decode(event)?),
@@ -215,7 +215,7 @@ fn changes(changes: &[ItemChange], withhold: &[&str]) -> Box<RawValue> {
     raw(&BusChanges { changes: out })
 }
 
-fn form(e: FormEvent, key: &PseudonymKey) -> Box<RawValue> {
+fn form(e: FormEvent, key: &PseudonymKey, program: Option<Program>) -> Box<RawValue> {
     match e {
         FormEvent::FormDrafted {
             program,
@@ -299,6 +299,12 @@ fn form(e: FormEvent, key: &PseudonymKey) -> Box<RawValue> {
             },
         }),
         FormEvent::FormWithdrawn { reason: _ } => raw(&BusEmpty {}),
+        // Which fields changed, never their values; the patient's pseudonym after the change
+        // (it follows the kana name, birth date and sex).
+        FormEvent::PatientDataChanged { changes, patient } => raw(&BusPatientDataChanged {
+            fields: changes.into_iter().map(|c| c.field).collect(),
+            patient: program.map(|p| key.pseudonym(p, &patient.key(p))),
+        }),
     }
 }
 
@@ -550,6 +556,14 @@ pub struct BusItemChange {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BusChanges {
     pub changes: Vec<BusItemChange>,
+}
+
+/// A patient correction: the fields that changed (`name_kana`, `address`, …), no values.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusPatientDataChanged {
+    pub fields: Vec<String>,
+    /// The keyed patient pseudonym after the change.
+    pub patient: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -814,6 +828,7 @@ pub fn payload_schemas() -> Vec<(&'static str, &'static str, SchemaFn)> {
         ("form", "AdministrativeFieldsRecorded", s!(BusChanges)),
         ("form", "ReviewResultRecorded", s!(BusReviewResultRecorded)),
         ("form", "FormWithdrawn", s!(BusEmpty)),
+        ("form", "PatientDataChanged", s!(BusPatientDataChanged)),
         ("account", "AccountCreated", s!(BusAccountCreated)),
         ("account", "PasswordIssued", s!(BusEmpty)),
         ("account", "PasswordChanged", s!(BusEmpty)),

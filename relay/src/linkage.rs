@@ -1,14 +1,14 @@
 //! 履歴照会・回答: the linkage with the national history inquiry / response system.
 //!
 //! - The **inquirer** follows the store (checkpoint `linkage.inquirer`) and, for each
-//!   `FormDrafted` whose identity or insurance data are new for the patient (no inquiry yet, or
-//!   a different keyed identity digest), appends `LinkageInquired` to the patient's record
+//!   `FormDrafted` or `PatientDataChanged` whose identity or insurance data are new for the
+//!   patient (no inquiry yet, or a different keyed identity digest), appends `LinkageInquired` to the patient's record
 //!   (stream `patient/<Patient::key>`), idempotently keyed by the form event.
 //! - The **inquiries view** (projection `linkage.inquiries`) lists every inquiry and whether it
 //!   was answered; an inquiry made for newer data supersedes an older unanswered one.
 //! - The **sender** publishes each unanswered inquiry on `linkage.inquiry.<program>` (core NATS,
 //!   never JetStream: the message carries identity data and must not be stored on the bus),
-//!   reading the identity from the form that caused it, and retries with exponential backoff.
+//!   reading the identity from the form that caused it (as corrected since), and retries with exponential backoff.
 //! - The **listener** consumes `linkage.response.<program>` and appends `LinkageIdAssigned` or
 //!   `LinkageNotFound`; a repeated or late answer for an answered request appends nothing.
 
@@ -168,14 +168,24 @@ struct Inquirer {
 
 impl Inquirer {
     async fn inquire(&self, event: &RecordedEvent) -> anyhow::Result<()> {
-        if event.stream.stream_type != "form" || event.event_type != "FormDrafted" {
+        if event.stream.stream_type != "form"
+            || !matches!(
+                event.event_type.as_str(),
+                "FormDrafted" | "PatientDataChanged"
+            )
+        {
             return Ok(());
         }
-        let FormEvent::FormDrafted {
-            program, patient, ..
-        } = event.decode::<FormEvent>()?
-        else {
-            return Ok(());
+        let (program, patient) = match event.decode::<FormEvent>()? {
+            FormEvent::FormDrafted {
+                program, patient, ..
+            } => (program, patient),
+            // The form's program is its actor's: no command crosses programs.
+            FormEvent::PatientDataChanged { patient, .. } => match event.metadata.program {
+                Some(program) => (program, patient),
+                None => anyhow::bail!("a patient change without a program"),
+            },
+            _ => return Ok(()),
         };
         let digest = identity_digest(&self.key, program, &patient);
         let stream = StreamId::new(PATIENT, &patient.key(program))?;
@@ -350,16 +360,28 @@ async fn build_inquiry(
     form_id: &str,
 ) -> anyhow::Result<(Program, LinkageInquiry)> {
     let stream = StreamId::new("form", form_id)?;
-    let first = store
-        .read_stream(&stream, 1)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("inquiry {request_id}: its form has no events"))?;
-    let FormEvent::FormDrafted {
-        program, patient, ..
-    } = first.decode::<FormEvent>()?
-    else {
+    let mut current: Option<(Program, Box<Patient>)> = None;
+    for e in store.read_stream(&stream, 1).await? {
+        match e.event_type.as_str() {
+            "FormDrafted" | "PatientDataChanged" => {}
+            _ => continue,
+        }
+        current = match (e.decode::<FormEvent>()?, current) {
+            (
+                FormEvent::FormDrafted {
+                    program, patient, ..
+                },
+                _,
+            ) => Some((program, patient)),
+            (FormEvent::PatientDataChanged { patient, .. }, Some((program, _))) => {
+                Some((program, patient))
+            }
+            (_, current) => current,
+        };
+    }
+    // The patient as the form names them now: an inquiry for older data that is still
+    // unanswered asks with the corrected data.
+    let Some((program, patient)) = current else {
         anyhow::bail!("inquiry {request_id}: its form does not start with FormDrafted");
     };
     let sex = serde_json::to_value(patient.sex)?

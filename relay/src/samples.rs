@@ -215,6 +215,19 @@ pub fn every_event() -> Vec<Sample> {
         FormEvent::FormWithdrawn {
             reason: FREE_TEXT.into(),
         },
+        // The name was misspelt and the patient has moved: old and new values are identifiers.
+        FormEvent::PatientDataChanged {
+            changes: domain::form::patient_changes(
+                &Patient {
+                    name_kanji: "鈴木".into(),
+                    address: "北海道札幌市北区北8条西5丁目".into(),
+                    insurer_number: None,
+                    ..patient()
+                },
+                &patient(),
+            ),
+            patient: Box::new(patient()),
+        },
     ];
     out.extend(form_events.iter().map(|e| sample("form", n, e)));
     let account = NewAccount {

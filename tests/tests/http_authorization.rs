@@ -177,6 +177,8 @@ enum Payload {
     /// An edit of one item (with a reason, as a submitted form needs one).
     Items,
     Correction,
+    /// The fixture's patient, moved within 小樽市 (a new address per cell).
+    PatientChange,
     AccessKey,
     Review,
     Administrative,
@@ -559,6 +561,15 @@ fn correct(f: Fixture) -> Endpoint {
     )
 }
 
+fn change_patient(f: Fixture) -> Endpoint {
+    form_post(
+        "correct the patient of",
+        "/api/forms/{form}/patient",
+        f,
+        Payload::PatientChange,
+    )
+}
+
 fn review(f: Fixture) -> Endpoint {
     form_post("review", "/api/forms/{form}/review", f, Payload::Review)
 }
@@ -850,6 +861,11 @@ fn main_table() -> Vec<(Endpoint, [Expect; 8])> {
         // Only municipality staff receive; the key finds the form in their jurisdiction only.
         (receive_by_key(Submitted(Nanbyo)), [F, F, F, F, ok, F, F, U]),
         (correct(Received(Nanbyo)), municipal_command),
+        // The patient's data: as the items — the institution on a draft, the doctor with a
+        // reason until receipt, the municipality after.
+        (change_patient(Draft(Nanbyo)), [ok, ok, H, H, H, H, F, U]),
+        (change_patient(Submitted(Nanbyo)), [ok, F, H, F, F, H, F, U]),
+        (change_patient(Received(Nanbyo)), municipal_command),
         (review(Received(Nanbyo)), municipal_command),
         (administrative(Received(Nanbyo)), municipal_command),
         (withdraw(Draft(Nanbyo)), [ok, F, H, H, H, H, F, U]),
@@ -1466,6 +1482,11 @@ fn payload(p: Payload, c: &Ctx) -> Body {
         Payload::PaperForm => paper_body(),
         Payload::Items => json!({"items": items(), "reason": reason}),
         Payload::Correction => json!({"items": items(), "reason": reason}),
+        Payload::PatientChange => {
+            let mut patient = form_body(Program::Nanbyo)["patient"].clone();
+            patient["address"] = json!(format!("小樽市稲穂{}丁目", c.n));
+            json!({"patient": patient, "reason": reason})
+        }
         Payload::AccessKey => json!({"access_key": c.target.access_key}),
         Payload::Review => {
             json!({"result": {"result": "certified", "from": "2024-05-01", "to": "2025-04-30"}})

@@ -290,3 +290,130 @@ async fn postgres_a_forms_history_tells_who_changed_what_and_why() {
 async fn sqlite_a_forms_history_tells_who_changed_what_and_why() {
     a_forms_history_tells_who_changed_what_and_why(Db::Sqlite).await;
 }
+
+/// 患者情報の訂正: the corrected patient is what the form shows, what the search finds and
+/// whose history the form is in; the history names the fields that changed, never their values.
+async fn a_corrected_patient_follows_the_form_everywhere(db: Db) {
+    let (base, _, store) = spawn_with_store(db).await;
+    let accounts = Provisioner::new(store);
+    let api = Api {
+        base,
+        client: Client::new(),
+    };
+    let operator = accounts.token(&Who::new(Role::Operator)).await.expect("op");
+    let (s, _) = api
+        .post(
+            "/api/masters/institutions",
+            &operator,
+            json!({"code": HOSPITAL, "name": "札幌中央病院"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let doctor = accounts
+        .login(&Who::new(Role::DesignatedDoctor).at(HOSPITAL))
+        .await
+        .expect("doctor");
+    let auditor = accounts
+        .token(&Who::new(Role::Auditor))
+        .await
+        .expect("auditor");
+    let (s, created) = api.post("/api/forms", &doctor.token, new_form()).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let mut corrected = new_form()["patient"].clone();
+    corrected["name_kana"] = json!("リレキ ハナヨ");
+    corrected["name_kanji"] = json!("履歴 花代");
+    corrected["address"] = json!("小樽市稲穂3丁目");
+    let path = format!("/api/forms/{id}/patient");
+    // Moving to 札幌市 would take the form out of 北海道's jurisdiction: refused, nothing kept.
+    let mut to_sapporo = corrected.clone();
+    to_sapporo["municipality"] = json!("011002");
+    let (s, refused) = api
+        .post(&path, &doctor.token, json!({"patient": to_sapporo}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (s, changed) = api
+        .post(&path, &doctor.token, json!({"patient": corrected}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{changed}");
+    let (s, again) = api
+        .post(&path, &doctor.token, json!({"patient": corrected}))
+        .await;
+    assert_eq!(
+        (s, again["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unchanged"))
+    );
+
+    let (_, form) = api.get(&format!("/api/forms/{id}"), &doctor.token).await;
+    assert_eq!(form["patient"]["name_kana"], "リレキ ハナヨ", "{form}");
+    // The form as it was before the change still has the drafted name.
+    let (_, before) = api
+        .get(&format!("/api/forms/{id}?version=2"), &doctor.token)
+        .await;
+    assert_eq!(before["patient"]["name_kana"], "リレキ ハナコ", "{before}");
+
+    // The search finds the form under the corrected kana only.
+    let (s, found) = api.get("/api/forms?kana=リレキハナヨ", &doctor.token).await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    let ids = |v: &Value| -> Vec<String> {
+        v["forms"]
+            .as_array()
+            .expect("forms")
+            .iter()
+            .filter_map(|f| {
+                f["form_id"]
+                    .as_str()
+                    .or(f["id"].as_str())
+                    .map(str::to_owned)
+            })
+            .collect()
+    };
+    assert_eq!(ids(&found), std::slice::from_ref(&id));
+    let (_, old) = api.get("/api/forms?kana=リレキハナコ", &doctor.token).await;
+    assert!(ids(&old).is_empty(), "{old}");
+
+    // The history names the fields, not the values; the patient's history (under the
+    // corrected key) holds the whole form, the draft included.
+    let (_, history) = api.get(&format!("/api/forms/{id}/history"), &auditor).await;
+    let change = history["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["action"] == "PatientDataChanged")
+        .expect("the change is in the history")
+        .clone();
+    assert_eq!(
+        change["details"]["fields"],
+        json!(["address", "name_kana", "name_kanji"])
+    );
+    let text = history.to_string();
+    for secret in ["リレキ", "履歴 花", "小樽市稲穂"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    let (s, patient) = api
+        .get(&format!("/api/history?patient_of_form={id}"), &auditor)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{patient}");
+    let actions: Vec<&str> = patient["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["form_id"] == id.as_str())
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"FormDrafted") && actions.contains(&"PatientDataChanged"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_a_corrected_patient_follows_the_form_everywhere() {
+    a_corrected_patient_follows_the_form_everywhere(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_a_corrected_patient_follows_the_form_everywhere() {
+    a_corrected_patient_follows_the_form_everywhere(Db::Sqlite).await;
+}
