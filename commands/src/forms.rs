@@ -782,6 +782,10 @@ pub struct FormView {
     /// 行政記載欄 (municipality readers and auditors only).
     pub administrative: BTreeMap<String, Value>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// The patient's key as the form stands now (whatever version was asked for): reads are
+    /// recorded under it. Never in a response.
+    #[serde(skip)]
+    pub patient_key: Option<String>,
 }
 
 /// Reads form `id` as of now, a time or a version. Who may read: doctors and clerks of the
@@ -848,7 +852,10 @@ async fn record_read(
     let event = AccessEvent::FormRead {
         form: view.id.clone(),
         program,
-        patient_key: patient.key(program),
+        patient_key: view
+            .patient_key
+            .clone()
+            .unwrap_or_else(|| patient.key(program)),
         what: what.to_owned(),
         origin: origin.map(|o| o.chars().take(64).collect()),
     };
@@ -870,10 +877,8 @@ pub async fn patient_key(
     id: &str,
 ) -> Result<String, CommandError<FormError>> {
     let view = view_form(store, actor, id, None, None).await?;
-    match (view.program, &view.patient) {
-        (Some(program), Some(patient)) => Ok(patient.key(program)),
-        _ => Err(CommandError::Rejected(FormError::NotFound)),
-    }
+    view.patient_key
+        .ok_or(CommandError::Rejected(FormError::NotFound))
 }
 
 /// The operator links an old institution code to its successor (医療機関コードの変更); the
@@ -934,6 +939,18 @@ async fn view_form(
     if !state.exists {
         return Err(CommandError::Rejected(FormError::NotFound));
     }
+    // The patient as the form names them now, even when an earlier version was asked for.
+    let last_named = recorded
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event_type.as_str(), "FormDrafted" | "PatientDataChanged"));
+    let patient_key = match last_named.map(|e| e.decode::<FormEvent>()) {
+        Some(Ok(
+            FormEvent::FormDrafted { patient, .. } | FormEvent::PatientDataChanged { patient, .. },
+        )) => state.program.map(|p| patient.key(p)),
+        Some(Err(e)) => return Err(CommandError::Unreadable(e)),
+        _ => None,
+    };
     let allowed = state.in_scope(actor)
         || (actor.role == Role::Auditor && state.program == Some(actor.program));
     if !allowed {
@@ -981,6 +998,7 @@ async fn view_form(
             BTreeMap::new()
         },
         updated_at,
+        patient_key,
     })
 }
 

@@ -491,19 +491,24 @@ fn changes(old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> Vec<
 /// A patient block a form may carry: a valid birth date, both names, and a municipality whose
 /// implementing body (its designated city, wards included, or else its prefecture) is the
 /// form's jurisdiction.
+/// `jurisdiction`: the form's, checked against the list in force — `None` when the
+/// municipality is not being set (a correction that keeps it keeps the form where it is, even
+/// if a later list would place it elsewhere).
 fn check_patient(
     patient: &Patient,
-    jurisdiction: &LocalGovernmentCode,
+    jurisdiction: Option<&LocalGovernmentCode>,
     municipalities: &Municipalities,
 ) -> Result<(), FormError> {
     if !crate::judgment::valid_date(&patient.birth_date) {
         return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
     }
-    if municipalities
-        .responsible_for(&patient.municipality)
-        .as_ref()
-        != Some(jurisdiction)
-    {
+    let elsewhere = jurisdiction.is_some_and(|j| {
+        municipalities
+            .responsible_for(&patient.municipality)
+            .as_ref()
+            != Some(j)
+    });
+    if elsewhere {
         return Err(FormError::Invalid(
             "the jurisdiction must be the implementing body of the patient's municipality",
         ));
@@ -622,9 +627,13 @@ impl Aggregate for ClinicalForm {
         // them: answering "forbidden" would tell that it does. An auditor of the program reads
         // every form of it, so it is told that it may not change one (403), not that none exists.
         let audits = actor.role == Role::Auditor && self.program == Some(actor.program);
-        // The operator who imports contractors' forms updates them by re-importing.
+        // The operator who imports contractors' forms updates them (by re-importing, or the
+        // patient on screen).
         let imports = actor.role == Role::Operator
-            && matches!(command.action, FormAction::Edit { .. })
+            && matches!(
+                command.action,
+                FormAction::Edit { .. } | FormAction::ChangePatient { .. }
+            )
             && self.program == Some(actor.program)
             && self
                 .imported
@@ -717,7 +726,7 @@ impl Aggregate for ClinicalForm {
                         }
                     }
                 }
-                check_patient(patient, jurisdiction, municipalities)?;
+                check_patient(patient, Some(jurisdiction), municipalities)?;
                 check_items(&master.0, items)?;
                 let drafted = FormEvent::FormDrafted {
                     program: master.0.program,
@@ -845,7 +854,8 @@ impl Aggregate for ClinicalForm {
                 };
                 // A patient who moved to another implementing body's area is that body's: a
                 // form there, not a correction here.
-                check_patient(patient, jurisdiction, municipalities)?;
+                let moved = patient.municipality != current.municipality;
+                check_patient(patient, moved.then_some(jurisdiction), municipalities)?;
                 let changes = patient_changes(current, patient);
                 if changes.is_empty() {
                     return Err(FormError::Unchanged);

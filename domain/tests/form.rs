@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use domain::disease::{shipped, DiseaseForm};
 use domain::form::{
     Actor, Application, ClinicalForm, Designation, FormAction, FormCommand, FormError, FormEvent,
-    Patient, ReviewResult, Sex, Status,
+    ImportOrigin, Patient, ReviewResult, Sex, Status,
 };
 use domain::judgment::{Criterion, Outcome, Purpose};
 use domain::municipality::Municipalities;
@@ -914,4 +914,96 @@ fn a_patient_change_stays_out_of_debug_output() {
     let debug = format!("{events:?}");
     assert!(debug.contains("name_kanji"), "{debug}");
     assert!(!debug.contains("山田"), "{debug}");
+}
+
+#[test]
+fn the_operator_corrects_the_patient_of_a_contractors_draft_it_imported() {
+    let mut command = draft(
+        actor(Role::Operator),
+        Application::New,
+        Purpose::Subsidy,
+        meets(),
+    );
+    if let FormAction::Draft { imported, .. } = &mut command.action {
+        *imported = Some(Box::new(ImportOrigin {
+            job: "job-1".into(),
+            row: 2,
+            external_ref: "C-1".into(),
+            contractor: Some("委託業者A".into()),
+        }));
+    }
+    let (state, _) = decide_ok(&ClinicalForm::default(), &command);
+    let renamed = Patient {
+        name_kanji: "山田 太朗".into(),
+        ..patient()
+    };
+    let (state, _) = decide_ok(
+        &state,
+        &change_patient(actor(Role::Operator), None, renamed.clone()),
+    );
+    assert_eq!(state.patient, Some(renamed));
+    // Not the operator's own drafts otherwise: a doctor's draft stays out of reach.
+    let (doctors, _) = drafted();
+    assert_eq!(
+        doctors.decide(&change_patient(actor(Role::Operator), None, patient())),
+        Err(FormError::NotFound)
+    );
+}
+
+#[test]
+fn a_correction_that_keeps_the_municipality_keeps_the_form_where_it_is() {
+    // Drafted for a 熊本市 resident while 熊本市 was an implementing body; the list in force no
+    // longer has it. A kana typo is still corrected (the municipality is not being set); a new
+    // municipality is checked against the list in force, which places it with 熊本県.
+    let kumamoto = Patient {
+        municipality: gov("431010"),
+        address: "熊本市中央区手取本町1-1".into(),
+        ..patient()
+    };
+    let mut command = draft(
+        actor(Role::DesignatedDoctor),
+        Application::New,
+        Purpose::Subsidy,
+        meets(),
+    );
+    if let FormAction::Draft {
+        patient,
+        jurisdiction,
+        ..
+    } = &mut command.action
+    {
+        **patient = kumamoto.clone();
+        *jurisdiction = gov("431001");
+    }
+    let (state, _) = decide_ok(&ClinicalForm::default(), &command);
+    let without_city = std::sync::Arc::new(Municipalities {
+        version: "later".into(),
+        bodies: domain::municipality::shipped()
+            .into_iter()
+            .filter(|b| b.name != "熊本市")
+            .collect(),
+    });
+    let correction = |patient: Patient| FormCommand {
+        actor: actor(Role::DesignatedDoctor),
+        reason: None,
+        today: Some("2024-06-01".into()),
+        action: FormAction::ChangePatient {
+            patient: Box::new(patient),
+            municipalities: without_city.clone(),
+        },
+    };
+    decide_ok(
+        &state,
+        &correction(Patient {
+            name_kana: "ヤマダ タロ".into(),
+            ..kumamoto.clone()
+        }),
+    );
+    assert!(matches!(
+        state.decide(&correction(Patient {
+            municipality: gov("431028"),
+            ..kumamoto
+        })),
+        Err(FormError::Invalid(_))
+    ));
 }

@@ -1,6 +1,7 @@
 //! The read audit view: who read which patient's forms, when and from where.
 
 use domain::audit::{AccessEvent, FORM_READS};
+use domain::form::FormEvent;
 use eventstore::{RecordedEvent, SqlPool};
 use serde::Serialize;
 
@@ -20,10 +21,39 @@ impl Projection for Reads {
     }
 
     fn stream_types(&self) -> &'static [&'static str] {
-        &[FORM_READS]
+        &[FORM_READS, "form"]
     }
 
     async fn apply(&self, tx: &mut Tx<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+        if event.stream.stream_type == "form" {
+            // A corrected patient takes the form's earlier reads along: "who read this
+            // patient" asks by the patient's key as it is now.
+            if event.event_type != "PatientDataChanged" {
+                return Ok(());
+            }
+            let FormEvent::PatientDataChanged { patient, .. } =
+                event.decode().map_err(|e| ProjectionError::Event {
+                    position: event.position,
+                    reason: e.to_string(),
+                })?
+            else {
+                return Ok(());
+            };
+            let program = event
+                .metadata
+                .program
+                .ok_or_else(|| ProjectionError::Event {
+                    position: event.position,
+                    reason: "a patient change without a program".into(),
+                })?;
+            exec!(
+                tx,
+                "UPDATE form_reads SET patient_key = $2 WHERE form_id = $1",
+                event.stream.id.as_str(),
+                patient.key(program),
+            )?;
+            return Ok(());
+        }
         let AccessEvent::FormRead {
             form,
             program,

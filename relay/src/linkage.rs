@@ -8,7 +8,8 @@
 //!   was answered; an inquiry made for newer data supersedes an older unanswered one.
 //! - The **sender** publishes each unanswered inquiry on `linkage.inquiry.<program>` (core NATS,
 //!   never JetStream: the message carries identity data and must not be stored on the bus),
-//!   reading the identity from the form that caused it (as corrected since), and retries with exponential backoff.
+//!   reading the identity from the form that caused it (as it last stood under the inquiry's
+//!   patient key), and retries with exponential backoff.
 //! - The **listener** consumes `linkage.response.<program>` and appends `LinkageIdAssigned` or
 //!   `LinkageNotFound`; a repeated or late answer for an answered request appends nothing.
 
@@ -352,37 +353,42 @@ pub async fn outcome(sql: &SqlPool, request_id: &str) -> Result<Option<String>, 
 
 // ---- sender ----
 
-/// The inquiry for one row: the identity comes from the form that caused it.
+/// The inquiry for one row: the identity comes from the form that caused it, as it last stood
+/// under the row's patient key — the key the answer is recorded for. A correction that changed
+/// the key (kana, birth date, sex) made its own inquiry under the new key; this one keeps asking
+/// about the data it was made for, so no answer lands on another key's record.
 async fn build_inquiry(
     store: &Arc<dyn EventStore>,
     key: &PseudonymKey,
     request_id: &str,
     form_id: &str,
+    patient_key: &str,
 ) -> anyhow::Result<(Program, LinkageInquiry)> {
     let stream = StreamId::new("form", form_id)?;
-    let mut current: Option<(Program, Box<Patient>)> = None;
+    let mut program = None;
+    let mut asked: Option<Box<Patient>> = None;
     for e in store.read_stream(&stream, 1).await? {
-        match e.event_type.as_str() {
-            "FormDrafted" | "PatientDataChanged" => {}
-            _ => continue,
-        }
-        current = match (e.decode::<FormEvent>()?, current) {
-            (
+        let patient = match e.event_type.as_str() {
+            "FormDrafted" | "PatientDataChanged" => match e.decode::<FormEvent>()? {
                 FormEvent::FormDrafted {
-                    program, patient, ..
-                },
-                _,
-            ) => Some((program, patient)),
-            (FormEvent::PatientDataChanged { patient, .. }, Some((program, _))) => {
-                Some((program, patient))
-            }
-            (_, current) => current,
+                    program: p,
+                    patient,
+                    ..
+                } => {
+                    program = Some(p);
+                    patient
+                }
+                FormEvent::PatientDataChanged { patient, .. } => patient,
+                _ => continue,
+            },
+            _ => continue,
         };
+        if program.is_some_and(|p| patient.key(p) == patient_key) {
+            asked = Some(patient);
+        }
     }
-    // The patient as the form names them now: an inquiry for older data that is still
-    // unanswered asks with the corrected data.
-    let Some((program, patient)) = current else {
-        anyhow::bail!("inquiry {request_id}: its form does not start with FormDrafted");
+    let (Some(program), Some(patient)) = (program, asked) else {
+        anyhow::bail!("inquiry {request_id}: its form never named the patient it asks about");
     };
     let sex = serde_json::to_value(patient.sex)?
         .as_str()
@@ -420,9 +426,9 @@ pub async fn send_due(
 ) -> anyhow::Result<usize> {
     let sql = store.sql();
     let now = chrono::Utc::now().timestamp_millis();
-    let due: Vec<(String, String, i64)> = eventstore::on_sql!(&sql, reader, |p| {
+    let due: Vec<(String, String, String, i64)> = eventstore::on_sql!(&sql, reader, |p| {
         sqlx::query_as(
-            "SELECT request_id, form_id, attempts FROM linkage_inquiries \
+            "SELECT request_id, form_id, patient_key, attempts FROM linkage_inquiries \
              WHERE answered_at IS NULL AND next_attempt_at <= $1 \
              ORDER BY next_attempt_at LIMIT 200",
         )
@@ -431,7 +437,7 @@ pub async fn send_due(
         .await?
     });
     let mut sent = 0;
-    for (request_id, form_id, attempts) in due {
+    for (request_id, form_id, patient_key, attempts) in due {
         let next = now + backoff(config, attempts).as_millis() as i64;
         // Claim this attempt: of several processes, one sends it.
         let claimed = eventstore::on_sql!(&sql, writer, |p| {
@@ -451,7 +457,8 @@ pub async fn send_due(
         if claimed != 1 {
             continue;
         }
-        let (program, inquiry) = build_inquiry(store, key, &request_id, &form_id).await?;
+        let (program, inquiry) =
+            build_inquiry(store, key, &request_id, &form_id, &patient_key).await?;
         client
             .publish(
                 inquiry_subject(program),

@@ -320,6 +320,9 @@ async fn a_corrected_patient_follows_the_form_everywhere(db: Db) {
     let (s, created) = api.post("/api/forms", &doctor.token, new_form()).await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
+    // A read before the correction: the read audit must still list it under the patient.
+    let (s, _) = api.get(&format!("/api/forms/{id}"), &doctor.token).await;
+    assert_eq!(s, StatusCode::OK);
 
     let mut corrected = new_form()["patient"].clone();
     corrected["name_kana"] = json!("リレキ ハナヨ");
@@ -352,6 +355,27 @@ async fn a_corrected_patient_follows_the_form_everywhere(db: Db) {
         .get(&format!("/api/forms/{id}?version=2"), &doctor.token)
         .await;
     assert_eq!(before["patient"]["name_kana"], "リレキ ハナコ", "{before}");
+
+    // Who read this patient: the three reads of the doctor (before the correction, after it,
+    // and of the earlier version), all under the corrected patient. The view may lag a moment.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let reads = loop {
+        let (s, reads) = api
+            .get(&format!("/api/audit/reads?form={id}"), &auditor)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{reads}");
+        let by_doctor = reads["reads"]
+            .as_array()
+            .expect("reads")
+            .iter()
+            .filter(|r| r["account_id"] == doctor.account_id.as_str())
+            .count();
+        if by_doctor >= 3 || tokio::time::Instant::now() >= deadline {
+            break by_doctor;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert_eq!(reads, 3);
 
     // The search finds the form under the corrected kana only.
     let (s, found) = api.get("/api/forms?kana=リレキハナヨ", &doctor.token).await;

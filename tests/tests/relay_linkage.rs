@@ -89,6 +89,20 @@ async fn wait_for_record(store: &Arc<dyn EventStore>, p: &Patient, events: usize
     .await;
 }
 
+/// The next inquiry seen on the bus about the patient with this kana name.
+async fn next_for(inquiries: &mut async_nats::Subscriber, kana: &str) -> LinkageInquiry {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(20), inquiries.next())
+            .await
+            .expect("an inquiry")
+            .expect("message");
+        let inquiry: LinkageInquiry = serde_json::from_slice(&m.payload).expect("inquiry");
+        if inquiry.name_kana == kana {
+            return inquiry;
+        }
+    }
+}
+
 async fn linkage_round_trip(db: Db) {
     let (store, _) = fresh_store(db).await;
     let nats = NatsServer::start().await;
@@ -251,6 +265,65 @@ async fn linkage_round_trip(db: Db) {
             .expect("outcome")
             .as_deref(),
         Some("assigned")
+    );
+
+    // 6. A form drafted with a misspelt kana, corrected while its inquiry is unanswered: the
+    //    correction asks under the corrected key, and the first inquiry keeps asking about the
+    //    data it was made for, so each answer lands on the record of the key it was asked for.
+    responder.abort();
+    let typo = patient("タナカ ハナゴ", samples::INSURER);
+    let fixed = patient("タナカ ハナコ", samples::INSURER);
+    draft(&store, "form-5", typo.clone()).await;
+    let asked_typo = next_for(&mut inquiries, "タナカ ハナゴ").await;
+    let correction = NewEvent::from_domain(
+        &FormEvent::PatientDataChanged {
+            changes: domain::form::patient_changes(&typo, &fixed),
+            patient: Box::new(fixed.clone()),
+        },
+        Metadata::new("doctor-1", Role::DesignatedDoctor, Some(Program::Nanbyo)),
+    )
+    .expect("event");
+    store
+        .append(
+            &StreamId::new("form", "form-5").expect("id"),
+            ExpectedVersion::Any,
+            vec![correction],
+            None,
+        )
+        .await
+        .expect("corrected");
+    let asked_fixed = next_for(&mut inquiries, "タナカ ハナコ").await;
+    assert_ne!(asked_fixed.request_id, asked_typo.request_id);
+    assert_eq!(
+        asked_fixed.patient,
+        key().pseudonym(Program::Nanbyo, &fixed.key(Program::Nanbyo))
+    );
+    // The first inquiry, sent again after the correction, still asks about the typo.
+    let retried = next_for(&mut inquiries, "タナカ ハナゴ").await;
+    assert_eq!(retried.request_id, asked_typo.request_id);
+    assert_eq!(retried.patient, asked_typo.patient);
+    let responder = tokio::spawn(responder::run(
+        async_nats::connect(nats.url()).await.expect("connect"),
+        ResponderConfig {
+            not_found_insurers: vec![],
+            copies: 1,
+        },
+    ));
+    wait_for_record(&store, &typo, 2).await;
+    wait_for_record(&store, &fixed, 2).await;
+    assert_eq!(
+        record(&store, &typo).await[1],
+        PatientEvent::LinkageIdAssigned {
+            request_id: asked_typo.request_id.clone(),
+            linkage_id: expected_linkage_id(&typo),
+        }
+    );
+    assert_eq!(
+        record(&store, &fixed).await[1],
+        PatientEvent::LinkageIdAssigned {
+            request_id: asked_fixed.request_id.clone(),
+            linkage_id: expected_linkage_id(&fixed),
+        }
     );
 
     // No patient event carries identity data.
