@@ -354,6 +354,9 @@ const HOLD: &str = "INSERT INTO projection_checkpoints (name, position, updated_
                     VALUES ($1, 0, $2) ON CONFLICT (name) DO UPDATE SET name = excluded.name \
                     RETURNING position";
 
+/// HOLD for a row that exists (PostgreSQL): the same lock, no new row version.
+const LOCK: &str = "SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE";
+
 /// Applies one page in one transaction with the checkpoint `checkpoint_name`, into the tables
 /// or (with `shadow`) into their rebuild copies. False when the checkpoint was not at `from`
 /// (nothing applied).
@@ -371,11 +374,23 @@ async fn apply_batch<P: Projection>(
         Writer::Postgres(conn) => {
             let mut tx = conn.begin().await?;
             let outcome: Result<bool, ProjectionError> = async {
-                let (held,): (i64,) = sqlx::query_as(HOLD)
+                // The row exists after the first batch: lock it without writing a new version
+                // of it; create it (HOLD) only the first time.
+                let locked: Option<(i64,)> = sqlx::query_as(LOCK)
                     .bind(checkpoint_name)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                let held = match locked {
+                    Some((held,)) => held,
+                    None => {
+                        sqlx::query_as::<_, (i64,)>(HOLD)
+                            .bind(checkpoint_name)
+                            .bind(now)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .0
+                    }
+                };
                 if held != from as i64 {
                     return Ok(false);
                 }
