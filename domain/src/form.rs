@@ -230,6 +230,8 @@ pub enum FormEvent {
     /// read models need not fold the form. Before submission by the institution; after it with
     /// a reason, by the doctor until receipt and by the municipality after (データ修正).
     PatientDataChanged {
+        /// The form's program (the patient's key depends on it).
+        program: Program,
         changes: Vec<PatientChange>,
         patient: Box<Patient>,
     },
@@ -860,7 +862,11 @@ impl Aggregate for ClinicalForm {
                 if changes.is_empty() {
                     return Err(FormError::Unchanged);
                 }
+                let Some(program) = self.program else {
+                    return Err(FormError::NotFound);
+                };
                 Ok(vec![FormEvent::PatientDataChanged {
+                    program,
                     changes,
                     patient: patient.clone(),
                 }])

@@ -795,7 +795,12 @@ fn the_patients_data_are_corrected_field_by_field_by_whoever_holds_the_form() {
         &change_patient(actor(Role::Clerk), None, moved.clone()),
     );
     match &events[..] {
-        [FormEvent::PatientDataChanged { changes, patient }] => {
+        [FormEvent::PatientDataChanged {
+            program,
+            changes,
+            patient,
+        }] => {
+            assert_eq!(*program, Program::Nanbyo);
             let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
             assert_eq!(fields, ["address", "name_kana"]);
             assert_eq!(changes[1].old, json!("ヤマダ タロウ"));

@@ -124,12 +124,9 @@ impl Projection for FormSearch {
                 FormEvent::FormSubmitted { .. } => change.status = Some("submitted"),
                 FormEvent::FormReceived { .. } => change.status = Some("received"),
                 FormEvent::FormWithdrawn { .. } => change.status = Some("withdrawn"),
-                FormEvent::PatientDataChanged { patient, .. } => {
-                    // The actor's program is the form's: no command crosses programs.
-                    let program = event
-                        .metadata
-                        .program
-                        .ok_or_else(|| event_error(event, "a patient change without a program"))?;
+                FormEvent::PatientDataChanged {
+                    program, patient, ..
+                } => {
                     change.patient = Some(PatientColumns {
                         kana: normalize_kana(&patient.name_kana),
                         birth_date: patient.birth_date.clone(),

@@ -88,11 +88,11 @@ impl Projection for History {
                     }
                     // A corrected patient moves the form's whole history to the patient's
                     // key after the change (applied after this page's rows are in).
-                    if let FormEvent::PatientDataChanged { patient, .. } = &e {
-                        let program = event.metadata.program.ok_or_else(|| {
-                            event_error(event, "a patient change without a program")
-                        })?;
-                        rekeyed.push((event.stream.id.clone(), patient.key(program)));
+                    if let FormEvent::PatientDataChanged {
+                        program, patient, ..
+                    } = &e
+                    {
+                        rekeyed.push((event.stream.id.clone(), patient.key(*program)));
                     }
                     let details = form_details(&e, event)?;
                     Decoded::Form(event.stream.id.clone(), details)

@@ -31,21 +31,15 @@ impl Projection for Reads {
             if event.event_type != "PatientDataChanged" {
                 return Ok(());
             }
-            let FormEvent::PatientDataChanged { patient, .. } =
-                event.decode().map_err(|e| ProjectionError::Event {
-                    position: event.position,
-                    reason: e.to_string(),
-                })?
+            let FormEvent::PatientDataChanged {
+                program, patient, ..
+            } = event.decode().map_err(|e| ProjectionError::Event {
+                position: event.position,
+                reason: e.to_string(),
+            })?
             else {
                 return Ok(());
             };
-            let program = event
-                .metadata
-                .program
-                .ok_or_else(|| ProjectionError::Event {
-                    position: event.position,
-                    reason: "a patient change without a program".into(),
-                })?;
             exec!(
                 tx,
                 "UPDATE form_reads SET patient_key = $2 WHERE form_id = $1",

@@ -157,12 +157,9 @@ impl Research {
         })
     }
 
-    /// The program and form date of a form in the view.
-    async fn dated(
-        tx: &mut Tx<'_>,
-        form_id: &str,
-    ) -> Result<Option<(String, String)>, ProjectionError> {
-        let sql = tx.sql("SELECT program, form_date FROM research_forms WHERE form_id = $1");
+    /// The form date of a form in the view.
+    async fn dated(tx: &mut Tx<'_>, form_id: &str) -> Result<Option<(String,)>, ProjectionError> {
+        let sql = tx.sql("SELECT form_date FROM research_forms WHERE form_id = $1");
         Ok(match &mut tx.conn {
             TxConn::Postgres(c) => {
                 sqlx::query_as(&sql)
@@ -294,12 +291,12 @@ impl Research {
             // 行政記載欄 (受給者番号, remarks …) never enter the research view.
             FormEvent::AdministrativeFieldsRecorded { .. } => {}
             // A corrected patient: the key (hence the pseudonym), age, sex and prefecture follow.
-            FormEvent::PatientDataChanged { patient, .. } => {
-                let Some((program, form_date)) = Self::dated(tx, id).await? else {
+            FormEvent::PatientDataChanged {
+                program, patient, ..
+            } => {
+                let Some((form_date,)) = Self::dated(tx, id).await? else {
                     return Ok(());
                 };
-                let program: domain::Program =
-                    serde_json::from_value(Value::String(program)).map_err(|e| bad(event, e))?;
                 let age = age_on(&patient.birth_date, &form_date)
                     .ok_or_else(|| bad(event, "the birth date is not YYYY-MM-DD"))?;
                 exec!(

@@ -150,7 +150,7 @@ pub fn redact(event: &RecordedEvent, key: &PseudonymKey) -> Result<BusEvent, Red
 
 fn redact_payload(event: &RecordedEvent, key: &PseudonymKey) -> Result<Box<RawValue>, RedactError> {
     let v = match event.stream.stream_type.as_str() {
-        "form" => form(decode(event)?, key, event.metadata.program),
+        "form" => form(decode(event)?, key),
         "account" => account(decode(event)?),
         "institution" => institution(decode(event)?),
         "master" => master(decode(event)?),
@@ -215,7 +215,7 @@ fn changes(changes: &[ItemChange], withhold: &[&str]) -> Box<RawValue> {
     raw(&BusChanges { changes: out })
 }
 
-fn form(e: FormEvent, key: &PseudonymKey, program: Option<Program>) -> Box<RawValue> {
+fn form(e: FormEvent, key: &PseudonymKey) -> Box<RawValue> {
     match e {
         FormEvent::FormDrafted {
             program,
@@ -301,9 +301,13 @@ fn form(e: FormEvent, key: &PseudonymKey, program: Option<Program>) -> Box<RawVa
         FormEvent::FormWithdrawn { reason: _ } => raw(&BusEmpty {}),
         // Which fields changed, never their values; the patient's pseudonym after the change
         // (it follows the kana name, birth date and sex).
-        FormEvent::PatientDataChanged { changes, patient } => raw(&BusPatientDataChanged {
+        FormEvent::PatientDataChanged {
+            program,
+            changes,
+            patient,
+        } => raw(&BusPatientDataChanged {
             fields: changes.into_iter().map(|c| c.field).collect(),
-            patient: program.map(|p| key.pseudonym(p, &patient.key(p))),
+            patient: key.pseudonym(program, &patient.key(program)),
         }),
     }
 }
@@ -563,7 +567,7 @@ pub struct BusChanges {
 pub struct BusPatientDataChanged {
     pub fields: Vec<String>,
     /// The keyed patient pseudonym after the change.
-    pub patient: Option<String>,
+    pub patient: String,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -2,8 +2,9 @@
 //!
 //! - The **inquirer** follows the store (checkpoint `linkage.inquirer`) and, for each
 //!   `FormDrafted` or `PatientDataChanged` whose identity or insurance data are new for the
-//!   patient (no inquiry yet, or a different keyed identity digest), appends `LinkageInquired` to the patient's record
-//!   (stream `patient/<Patient::key>`), idempotently keyed by the form event.
+//!   patient (no inquiry yet, or a different keyed identity digest), appends `LinkageInquired`
+//!   to the patient's record (stream `patient/<Patient::key>`), idempotently keyed by the form
+//!   event.
 //! - The **inquiries view** (projection `linkage.inquiries`) lists every inquiry and whether it
 //!   was answered; an inquiry made for newer data supersedes an older unanswered one.
 //! - The **sender** publishes each unanswered inquiry on `linkage.inquiry.<program>` (core NATS,
@@ -181,11 +182,9 @@ impl Inquirer {
             FormEvent::FormDrafted {
                 program, patient, ..
             } => (program, patient),
-            // The form's program is its actor's: no command crosses programs.
-            FormEvent::PatientDataChanged { patient, .. } => match event.metadata.program {
-                Some(program) => (program, patient),
-                None => anyhow::bail!("a patient change without a program"),
-            },
+            FormEvent::PatientDataChanged {
+                program, patient, ..
+            } => (program, patient),
             _ => return Ok(()),
         };
         let digest = identity_digest(&self.key, program, &patient);

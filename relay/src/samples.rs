@@ -217,6 +217,7 @@ pub fn every_event() -> Vec<Sample> {
         },
         // The name was misspelt and the patient has moved: old and new values are identifiers.
         FormEvent::PatientDataChanged {
+            program: Program::Nanbyo,
             changes: domain::form::patient_changes(
                 &Patient {
                     name_kanji: "鈴木".into(),

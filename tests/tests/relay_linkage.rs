@@ -277,6 +277,7 @@ async fn linkage_round_trip(db: Db) {
     let asked_typo = next_for(&mut inquiries, "タナカ ハナゴ").await;
     let correction = NewEvent::from_domain(
         &FormEvent::PatientDataChanged {
+            program: Program::Nanbyo,
             changes: domain::form::patient_changes(&typo, &fixed),
             patient: Box::new(fixed.clone()),
         },
