@@ -280,8 +280,8 @@ struct DiffQuery {
     to: u64,
 }
 
-/// What changed between two versions of a form: items, status, judgment, review result and
-/// (for who may see them) the 行政記載欄.
+/// What changed between two versions of a form: items, the patient's data, status, judgment,
+/// review result and (for who may see them) the 行政記載欄.
 async fn diff(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -336,6 +336,13 @@ async fn diff(
         let (old, new) = (a.administrative.get(k), b.administrative.get(k));
         if old != new {
             changes.push(json!({"field": format!("administrative.{k}"), "old": old, "new": new}));
+        }
+    }
+    // The patient block field by field (a correction between the two versions).
+    if let (Some(old), Some(new)) = (&a.patient, &b.patient) {
+        for c in domain::form::patient_changes(old, new) {
+            changes
+                .push(json!({"field": format!("patient.{}", c.field), "old": c.old, "new": c.new}));
         }
     }
     let whole = |name: &str, old: Value, new: Value, changes: &mut Vec<Value>| {

@@ -355,9 +355,24 @@ async fn a_corrected_patient_follows_the_form_everywhere(db: Db) {
         .get(&format!("/api/forms/{id}?version=2"), &doctor.token)
         .await;
     assert_eq!(before["patient"]["name_kana"], "リレキ ハナコ", "{before}");
+    // The diff across the correction lists the patient's fields, old → new (a recorded read).
+    let (s, diff) = api
+        .get(&format!("/api/forms/{id}/diff?from=2&to=3"), &doctor.token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{diff}");
+    let fields: Vec<&str> = diff["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["patient.address", "patient.name_kana", "patient.name_kanji"]
+    );
 
-    // Who read this patient: the three reads of the doctor (before the correction, after it,
-    // and of the earlier version), all under the corrected patient. The view may lag a moment.
+    // Who read this patient: the four reads of the doctor (before the correction, after it, of
+    // the earlier version, the diff), all under the corrected patient. The view may lag.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     let reads = loop {
         let (s, reads) = api
@@ -370,12 +385,12 @@ async fn a_corrected_patient_follows_the_form_everywhere(db: Db) {
             .iter()
             .filter(|r| r["account_id"] == doctor.account_id.as_str())
             .count();
-        if by_doctor >= 3 || tokio::time::Instant::now() >= deadline {
+        if by_doctor >= 4 || tokio::time::Instant::now() >= deadline {
             break by_doctor;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     };
-    assert_eq!(reads, 3);
+    assert_eq!(reads, 4);
 
     // The search finds the form under the corrected kana only.
     let (s, found) = api.get("/api/forms?kana=リレキハナヨ", &doctor.token).await;
