@@ -179,6 +179,13 @@ pub fn validate(bodies: &[ImplementingBody]) -> Result<(), Vec<String>> {
                         "{code}: a designated city's municipality number is 100-199"
                     ));
                 }
+                // In 東京都 that range numbers the special wards (特別区), which are the
+                // prefecture's: a designated city there would take them.
+                if code.starts_with("13") {
+                    problems.push(format!(
+                        "{code}: 東京都's 100-199 range is its special wards, not a city's"
+                    ));
+                }
             }
             Kind::Prefecture => {}
         }
@@ -414,7 +421,16 @@ mod tests {
             name: "札幌市".into(),
             kind: Kind::Prefecture,
         });
+        wrong_kind.push(ImplementingBody {
+            code: LocalGovernmentCode::parse("131008").expect("code"),
+            name: "特別区".into(),
+            kind: Kind::DesignatedCity,
+        });
         let problems = validate(&wrong_kind).expect_err("refused");
+        assert!(
+            problems.iter().any(|p| p.starts_with("131008:")),
+            "{problems:?}"
+        );
         assert!(
             problems
                 .iter()
