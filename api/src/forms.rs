@@ -349,20 +349,9 @@ async fn scan(
     Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (paper, stored) = read_scan(&state.store, &actor, &id, origin.as_deref())
+    let (media_type, content) = read_scan(&state.store, &actor, &id, origin.as_deref())
         .await
         .map_err(form_error)?;
-    let (media_type, body) = match stored {
-        Some((media_type, content)) => (media_type, axum::body::Body::from(content)),
-        None => {
-            // The transcription file of a paper import, kept by its digest.
-            let path = commands::imports::stored_path(state.imports.dir(), &paper.sha256);
-            let chunks = crate::research::chunks(&path)
-                .await
-                .map_err(|_| form_error(CommandError::Rejected(FormError::NotFound)))?;
-            (paper.media_type, axum::body::Body::from_stream(chunks))
-        }
-    };
     use axum::http::header;
     Ok((
         [
@@ -371,7 +360,7 @@ async fn scan(
             (header::CONTENT_DISPOSITION, "attachment".to_owned()),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        body,
+        content,
     ))
 }
 

@@ -305,7 +305,7 @@ async fn download(
 }
 
 /// The file in 64 KiB pieces: a download never holds the whole extract in memory.
-pub(crate) async fn chunks(
+async fn chunks(
     path: &Path,
 ) -> std::io::Result<impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static> {
     use tokio::io::AsyncReadExt;

@@ -594,17 +594,16 @@ pub async fn read_scan(
     actor: &Actor,
     id: &str,
     origin: Option<&str>,
-) -> Result<(domain::form::PaperScan, Option<(String, Vec<u8>)>), CommandError<FormError>> {
+) -> Result<(String, Vec<u8>), CommandError<FormError>> {
     let view = view_form(store, actor, id, None, None).await?;
+    record_read(store, actor, &view, "scan", origin).await?;
     let scan = view
         .paper
-        .clone()
         .ok_or(CommandError::Rejected(FormError::NotFound))?;
-    record_read(store, actor, &view, "scan", origin).await?;
-    // A form registered on screen has its scan in the store; a paper import's forms name the
-    // uploaded file itself, which the import keeps (the caller serves it from there).
-    let stored = store.get_scan(&scan.sha256).await?;
-    Ok((scan, stored))
+    store
+        .get_scan(&scan.sha256)
+        .await?
+        .ok_or(CommandError::Rejected(FormError::NotFound))
 }
 
 /// Runs a command on form `id` for `actor`: `action` receives the master of the form's own

@@ -906,7 +906,6 @@ async fn paper_forms_by_file(db: Db) {
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
-    let file_bytes = file.clone().into_bytes();
     let job = s
         .import(&s.staff, "paper", "?file_name=paper.csv", file.into_bytes())
         .await;
@@ -922,23 +921,6 @@ async fn paper_forms_by_file(db: Db) {
     assert_eq!(paper["judged_with"]["form_version"], "2015-01-01");
     assert_eq!(paper["paper"]["sha256"], job["sha256"], "{paper}");
     assert_eq!(paper["imported"]["row"], 2);
-    // The form's source document is the uploaded transcription file, served as its scan.
-    let scan = s
-        .client
-        .get(format!("{}/api/forms/{form}/scan", s.base))
-        .bearer_auth(&s.staff)
-        .send()
-        .await
-        .expect("scan");
-    assert_eq!(scan.status(), StatusCode::OK);
-    assert_eq!(
-        scan.headers()[reqwest::header::CONTENT_TYPE].to_str().ok(),
-        Some("text/csv")
-    );
-    assert_eq!(
-        scan.bytes().await.expect("bytes").as_ref(),
-        file_bytes.as_slice()
-    );
     // Uploaded again: unchanged.
     let (_, again) = s
         .upload(&s.staff, "paper", "", {
