@@ -668,10 +668,15 @@ async fn publish(
     )
     .await
     .map_err(master_error)?;
-    Ok((
+    Ok(published(version, o))
+}
+
+/// 201 with the published master version.
+fn published(version: String, o: Outcome) -> impl IntoResponse {
+    (
         StatusCode::CREATED,
         Json(json!({ "version": version, "position": o.position, "duplicate": o.duplicate })),
-    ))
+    )
 }
 
 /// A master command's failure as an API error.
@@ -739,10 +744,7 @@ async fn publish_municipality_list(
     )
     .await
     .map_err(master_error)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "version": version, "position": o.position, "duplicate": o.duplicate })),
-    ))
+    Ok(published(version, o))
 }
 
 /// The 実施主体 list in force, and the versions published before it.

@@ -144,9 +144,31 @@ fn master_stream() -> StreamId {
 /// The name under which the master shipped with this release is published: its content hash,
 /// so a release with changed masters publishes a new version and an unchanged one nothing.
 pub fn shipped_version() -> String {
-    let text = serde_json::to_string(&shipped()).unwrap_or_default();
-    let digest = Sha256::digest(text.as_bytes());
-    format!("shipped-{}", &hex::encode(digest)[..12])
+    content_version(&shipped())
+}
+
+/// `shipped-<first 12 hex digits of the content's SHA-256>`.
+fn content_version(content: &impl Serialize) -> String {
+    let text = serde_json::to_string(content).unwrap_or_default();
+    format!(
+        "shipped-{}",
+        &hex::encode(Sha256::digest(text.as_bytes()))[..12]
+    )
+}
+
+/// Appends a master version (diseases or 実施主体) to its one stream, and brings the cache up
+/// to it.
+async fn publish<A: Aggregate<Error = MasterError>>(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+    stream_id: &str,
+    command: &A::Command,
+    metadata: Metadata,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, CommandError<MasterError>> {
+    let outcome = execute::<A>(store, stream_id, command, metadata, None, key).await?;
+    cache.refresh(store).await?;
+    Ok(outcome)
 }
 
 /// Publishes the shipped master if this release's version is not in the store yet.
@@ -174,16 +196,15 @@ pub async fn publish_shipped(
     };
     let metadata =
         Metadata::new("system", Role::System, None).with_reason("master shipped with this release");
-    execute::<DiseaseMaster>(
+    publish::<DiseaseMaster>(
         store,
+        cache,
         DISEASE_MASTER_STREAM,
         &command,
         metadata,
-        None,
         Some(&key),
     )
     .await?;
-    cache.refresh(store).await?;
     Ok(Some(version))
 }
 
@@ -198,11 +219,7 @@ async fn publish_shipped_municipalities(
         return Ok(());
     }
     let bodies = domain::municipality::shipped();
-    let text = serde_json::to_string(&bodies).unwrap_or_default();
-    let version = format!(
-        "shipped-{}",
-        &hex::encode(Sha256::digest(text.as_bytes()))[..12]
-    );
+    let version = content_version(&bodies);
     let key = IdempotencyKey::parse(&format!("publish-municipalities-{version}"))?;
     let command = PublishMunicipalities {
         role: Role::System,
@@ -211,16 +228,15 @@ async fn publish_shipped_municipalities(
     };
     let metadata = Metadata::new("system", Role::System, None)
         .with_reason("実施主体 list shipped with this release");
-    execute::<MunicipalityMaster>(
+    publish::<MunicipalityMaster>(
         store,
+        cache,
         MUNICIPALITY_MASTER_STREAM,
         &command,
         metadata,
-        None,
         Some(&key),
     )
     .await?;
-    cache.refresh(store).await?;
     tracing::info!(version, "published the shipped 実施主体 list");
     Ok(())
 }
@@ -241,17 +257,15 @@ pub async fn publish_municipalities(
     };
     let metadata = Metadata::new(actor.account.clone(), actor.role, None);
     let key = scoped_key(actor, key)?;
-    let outcome = execute::<MunicipalityMaster>(
+    publish::<MunicipalityMaster>(
         store,
+        cache,
         MUNICIPALITY_MASTER_STREAM,
         &command,
         metadata,
-        None,
         key.as_ref(),
     )
-    .await?;
-    cache.refresh(store).await?;
-    Ok(outcome)
+    .await
 }
 
 /// An operator publishes a new master version.
@@ -270,17 +284,15 @@ pub async fn publish_version(
     };
     let metadata = Metadata::new(actor.account.clone(), actor.role, None);
     let key = scoped_key(actor, key)?;
-    let outcome = execute::<DiseaseMaster>(
+    publish::<DiseaseMaster>(
         store,
+        cache,
         DISEASE_MASTER_STREAM,
         &command,
         metadata,
-        None,
         key.as_ref(),
     )
-    .await?;
-    cache.refresh(store).await?;
-    Ok(outcome)
+    .await
 }
 
 /// A client's idempotency key, scoped to the acting account: two accounts that happen to

@@ -70,7 +70,8 @@ impl Api {
     }
 }
 
-async fn a_forms_history_tells_who_changed_what_and_why(db: Db) {
+/// The service on `db` with the test hospital registered by the operator.
+async fn service(db: Db) -> (Api, Provisioner) {
     let (base, _, store) = spawn_with_store(db).await;
     let accounts = Provisioner::new(store);
     let api = Api {
@@ -86,6 +87,11 @@ async fn a_forms_history_tells_who_changed_what_and_why(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
+    (api, accounts)
+}
+
+async fn a_forms_history_tells_who_changed_what_and_why(db: Db) {
+    let (api, accounts) = service(db).await;
     let doctor = accounts
         .login(&Who::new(Role::DesignatedDoctor).at(HOSPITAL))
         .await
@@ -294,21 +300,7 @@ async fn sqlite_a_forms_history_tells_who_changed_what_and_why() {
 /// 患者情報の訂正: the corrected patient is what the form shows, what the search finds and
 /// whose history the form is in; the history names the fields that changed, never their values.
 async fn a_corrected_patient_follows_the_form_everywhere(db: Db) {
-    let (base, _, store) = spawn_with_store(db).await;
-    let accounts = Provisioner::new(store);
-    let api = Api {
-        base,
-        client: Client::new(),
-    };
-    let operator = accounts.token(&Who::new(Role::Operator)).await.expect("op");
-    let (s, _) = api
-        .post(
-            "/api/masters/institutions",
-            &operator,
-            json!({"code": HOSPITAL, "name": "札幌中央病院"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let (api, accounts) = service(db).await;
     let doctor = accounts
         .login(&Who::new(Role::DesignatedDoctor).at(HOSPITAL))
         .await
