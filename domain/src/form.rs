@@ -50,7 +50,112 @@ pub struct Patient {
     pub recipient_number: Option<RecipientNumber>,
 }
 
+/// The longest 漢字氏名 a form takes.
+pub const NAME_MAX_CHARS: usize = 50;
+/// The longest カナ氏名.
+pub const KANA_MAX_CHARS: usize = 100;
+/// The longest 住所.
+pub const ADDRESS_MAX_CHARS: usize = 200;
+/// The longest 被保険者証の記号・番号.
+pub const SYMBOL_NUMBER_MAX_CHARS: usize = 40;
+
 impl Patient {
+    /// The block as the registry stores it: the kana reading in full-width katakana with
+    /// single spaces, numbers and codes in ASCII digits, the rest trimmed. The kanji name and
+    /// the address are kept as written.
+    pub fn normalized(&self) -> Patient {
+        let code = |s: &Option<String>| {
+            s.as_deref()
+                .map(crate::text::normalize_code)
+                .filter(|s| !s.is_empty())
+        };
+        Patient {
+            name_kanji: self.name_kanji.trim().to_owned(),
+            name_kana: crate::text::normalize_kana(&self.name_kana),
+            birth_date: self.birth_date.trim().to_owned(),
+            sex: self.sex,
+            address: self.address.trim().to_owned(),
+            municipality: self.municipality.clone(),
+            insurer_number: code(&self.insurer_number),
+            insured_symbol_number: self
+                .insured_symbol_number
+                .as_deref()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            recipient_number: self.recipient_number.clone(),
+        }
+    }
+
+    /// The field-by-field rules of the national forms (see docs/masters.md, "The patient
+    /// block"): one error per field that breaks them, named `patient.<field>`. Call it on the
+    /// [`normalized`](Patient::normalized) block.
+    pub fn problems(&self) -> Vec<ItemError> {
+        use crate::text::{check_kana, check_line, check_name, TextProblem};
+        let mut errors = Vec::new();
+        let mut field = |name: &str, label: &str, result: Result<(), TextProblem>| {
+            if let Err(problem) = result {
+                let (ja, en) = problem.messages();
+                let code = match problem {
+                    TextProblem::Empty => "required",
+                    TextProblem::TooLong(_) => "too_long",
+                    TextProblem::Invisible => "invalid_characters",
+                    TextProblem::NotAllowed => "invalid_characters",
+                };
+                errors.push(ItemError::new(
+                    &format!("patient.{name}"),
+                    code,
+                    format!("{label}: {ja}"),
+                    format!("patient.{name}: {en}"),
+                ));
+            }
+        };
+        field(
+            "name_kanji",
+            "氏名",
+            check_name(&self.name_kanji, NAME_MAX_CHARS),
+        );
+        field(
+            "name_kana",
+            "氏名（カナ）",
+            check_kana(&self.name_kana, KANA_MAX_CHARS),
+        );
+        field(
+            "birth_date",
+            "生年月日",
+            if crate::judgment::valid_date(&self.birth_date) {
+                Ok(())
+            } else {
+                Err(TextProblem::NotAllowed)
+            },
+        );
+        field(
+            "address",
+            "住所",
+            check_line(&self.address, ADDRESS_MAX_CHARS),
+        );
+        if let Some(n) = &self.insurer_number {
+            // 保険者番号: 8 digits, or 6 for a 国民健康保険.
+            let digits = n.bytes().all(|b| b.is_ascii_digit()) && matches!(n.len(), 6 | 8);
+            field(
+                "insurer_number",
+                "保険者番号",
+                if digits {
+                    Ok(())
+                } else {
+                    Err(TextProblem::NotAllowed)
+                },
+            );
+        }
+        if let Some(s) = &self.insured_symbol_number {
+            field(
+                "insured_symbol_number",
+                "被保険者証の記号・番号",
+                check_line(s, SYMBOL_NUMBER_MAX_CHARS),
+            );
+        }
+        errors
+    }
+
     /// A key shared by the forms of one patient within a program: a digest of the kana name
     /// (spaces removed), birth date and sex. It groups records for the read audit and the
     /// history; it is not a pseudonym for research (that one is keyed with a secret).
@@ -501,8 +606,9 @@ fn check_patient(
     jurisdiction: Option<&LocalGovernmentCode>,
     municipalities: &Municipalities,
 ) -> Result<(), FormError> {
-    if !crate::judgment::valid_date(&patient.birth_date) {
-        return Err(FormError::Invalid("the birth date must be YYYY-MM-DD"));
+    let problems = patient.problems();
+    if !problems.is_empty() {
+        return Err(FormError::InvalidItems(problems));
     }
     let elsewhere = jurisdiction.is_some_and(|j| {
         municipalities
@@ -515,10 +621,53 @@ fn check_patient(
             "the jurisdiction must be the implementing body of the patient's municipality",
         ));
     }
-    if patient.name_kanji.trim().is_empty() || patient.name_kana.trim().is_empty() {
-        return Err(FormError::Invalid("the patient's name is required"));
-    }
     Ok(())
+}
+
+/// The longest reason a change carries (データ修正, withdrawal, a refusal).
+pub const REASON_MAX_CHARS: usize = 1000;
+
+/// Every reason a command carries is free text under the same rules as a text item: no
+/// control or text-direction characters, at most [`REASON_MAX_CHARS`].
+fn check_reason_texts(command: &FormCommand) -> Result<(), FormError> {
+    let mut texts: Vec<(&str, &str)> = Vec::new();
+    if let Some(r) = &command.reason {
+        texts.push(("reason", r));
+    }
+    match &command.action {
+        FormAction::Withdraw { reason } => texts.push(("reason", reason)),
+        FormAction::Review {
+            result:
+                ReviewResult::NotCertified { reason, .. }
+                | ReviewResult::CertificateNotIssued { reason },
+        } => texts.push(("result.reason", reason)),
+        _ => {}
+    }
+    let errors: Vec<ItemError> = texts
+        .into_iter()
+        .filter_map(|(field, text)| {
+            crate::text::check_free_text(text, REASON_MAX_CHARS)
+                .err()
+                .map(|problem| {
+                    let (ja, en) = problem.messages();
+                    ItemError::new(
+                        field,
+                        if matches!(problem, crate::text::TextProblem::TooLong(_)) {
+                            "too_long"
+                        } else {
+                            "invalid_characters"
+                        },
+                        format!("理由: {ja}"),
+                        format!("{field}: {en}"),
+                    )
+                })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(FormError::InvalidItems(errors))
+    }
 }
 
 /// The fields of the patient block that differ, each as (field, old, new).
@@ -625,6 +774,7 @@ impl Aggregate for ClinicalForm {
     fn decide(&self, command: &FormCommand) -> Result<Vec<FormEvent>, FormError> {
         let actor = &command.actor;
         let status = self.status;
+        check_reason_texts(command)?;
         // Outside the actor's program, institution or jurisdiction a form does not exist for
         // them: answering "forbidden" would tell that it does. An auditor of the program reads
         // every form of it, so it is told that it may not change one (403), not that none exists.
@@ -728,6 +878,7 @@ impl Aggregate for ClinicalForm {
                         }
                     }
                 }
+                let patient = &patient.normalized();
                 check_patient(patient, Some(jurisdiction), municipalities)?;
                 check_items(&master.0, items)?;
                 let drafted = FormEvent::FormDrafted {
@@ -739,7 +890,7 @@ impl Aggregate for ClinicalForm {
                     institution: institution.clone(),
                     author: actor.account.clone(),
                     jurisdiction: jurisdiction.clone(),
-                    patient: patient.clone(),
+                    patient: Box::new(patient.clone()),
                     research_consent: *research_consent,
                     items: items
                         .iter()
@@ -856,6 +1007,7 @@ impl Aggregate for ClinicalForm {
                 };
                 // A patient who moved to another implementing body's area is that body's: a
                 // form there, not a correction here.
+                let patient = &patient.normalized();
                 let moved = patient.municipality != current.municipality;
                 check_patient(patient, moved.then_some(jurisdiction), municipalities)?;
                 let changes = patient_changes(current, patient);
@@ -868,7 +1020,7 @@ impl Aggregate for ClinicalForm {
                 Ok(vec![FormEvent::PatientDataChanged {
                     program,
                     changes,
-                    patient: patient.clone(),
+                    patient: Box::new(patient.clone()),
                 }])
             }
             FormAction::Correct { master, items } => {

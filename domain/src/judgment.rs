@@ -353,7 +353,7 @@ pub struct ItemError {
 }
 
 impl ItemError {
-    fn new(item: &str, code: &str, ja: String, en: String) -> Self {
+    pub fn new(item: &str, code: &str, ja: String, en: String) -> Self {
         ItemError {
             item: item.to_owned(),
             code: code.to_owned(),
@@ -427,18 +427,17 @@ pub fn check_value(def: &ItemDef, value: &Value) -> Result<(), ItemError> {
     };
     match &def.kind {
         ItemKind::Integer { min, max } => {
-            let Some(n) = value.as_i64() else {
-                return type_error("整数で入力してください。", "must be an integer");
+            let n = match value.as_i64() {
+                Some(n) => n as f64,
+                // A whole number beyond 64 bits is still a number, only out of any range.
+                None if value.is_u64() || is_whole_number(value) => {
+                    value.as_f64().unwrap_or(f64::INFINITY)
+                }
+                None => return type_error("整数で入力してください。", "must be an integer"),
             };
-            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                return range_error(
-                    format!(
-                        "{}〜{} の範囲で入力してください。",
-                        fmt_opt(min),
-                        fmt_opt(max)
-                    ),
-                    format!("must be between {} and {}", fmt_opt(min), fmt_opt(max)),
-                );
+            if min.is_some_and(|m| n < m as f64) || max.is_some_and(|m| n > m as f64) {
+                let (ja, en) = range_text(min, max);
+                return range_error(ja, en);
             }
         }
         ItemKind::Decimal { min, max } => {
@@ -446,14 +445,8 @@ pub fn check_value(def: &ItemDef, value: &Value) -> Result<(), ItemError> {
                 return type_error("数値で入力してください。", "must be a number");
             };
             if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
-                return range_error(
-                    format!(
-                        "{}〜{} の範囲で入力してください。",
-                        fmt_opt(min),
-                        fmt_opt(max)
-                    ),
-                    format!("must be between {} and {}", fmt_opt(min), fmt_opt(max)),
-                );
+                let (ja, en) = range_text(min, max);
+                return range_error(ja, en);
             }
         }
         ItemKind::Date => {
@@ -492,11 +485,23 @@ pub fn check_value(def: &ItemDef, value: &Value) -> Result<(), ItemError> {
             let Some(s) = value.as_str() else {
                 return type_error("文字で入力してください。", "must be text");
             };
-            if s.chars().count() > *max_chars {
-                return range_error(
-                    format!("{max_chars} 文字以内で入力してください。"),
-                    format!("must be at most {max_chars} characters"),
-                );
+            match crate::text::check_free_text(s, *max_chars) {
+                Ok(()) => {}
+                Err(crate::text::TextProblem::TooLong(_)) => {
+                    return range_error(
+                        format!("{max_chars} 文字以内で入力してください。"),
+                        format!("must be at most {max_chars} characters"),
+                    );
+                }
+                Err(problem) => {
+                    let (ja, en) = problem.messages();
+                    return Err(ItemError::new(
+                        id,
+                        "invalid_characters",
+                        format!("{label}: {ja}"),
+                        format!("{id}: {en}"),
+                    ));
+                }
             }
         }
         ItemKind::MultiChoice { options } => {
@@ -517,8 +522,31 @@ pub fn check_value(def: &ItemDef, value: &Value) -> Result<(), ItemError> {
     Ok(())
 }
 
-fn fmt_opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(String::new, |v| v.to_string())
+/// The allowed range in words, for an item with a minimum, a maximum or both.
+fn range_text<T: std::fmt::Display>(min: &Option<T>, max: &Option<T>) -> (String, String) {
+    match (min, max) {
+        (Some(lo), Some(hi)) => (
+            format!("{lo}〜{hi} の範囲で入力してください。"),
+            format!("must be between {lo} and {hi}"),
+        ),
+        (Some(lo), None) => (
+            format!("{lo} 以上で入力してください。"),
+            format!("must be at least {lo}"),
+        ),
+        (None, Some(hi)) => (
+            format!("{hi} 以下で入力してください。"),
+            format!("must be at most {hi}"),
+        ),
+        (None, None) => ("範囲外の値です。".to_owned(), "is out of range".to_owned()),
+    }
+}
+
+/// A whole JSON number too large for 64 bits (`1e30`, or 30 digits, which JSON parsers read
+/// as a float): a number, only out of any range an item can have.
+fn is_whole_number(value: &Value) -> bool {
+    value
+        .as_f64()
+        .is_some_and(|x| x.is_finite() && x.fract() == 0.0 && x.abs() >= 9.2e18)
 }
 
 pub fn valid_year_month(s: &str) -> bool {
@@ -712,6 +740,52 @@ mod tests {
 
     fn values(v: Value) -> BTreeMap<ItemId, Value> {
         serde_json::from_value(v).unwrap()
+    }
+
+    fn integer(min: Option<i64>, max: Option<i64>) -> ItemDef {
+        ItemDef {
+            id: "x.n".into(),
+            label_ja: "回数".into(),
+            kind: ItemKind::Integer { min, max },
+            unit: None,
+            section: Section::Findings,
+            required: Requirement::Optional,
+        }
+    }
+
+    #[test]
+    fn a_range_with_one_bound_names_that_bound_only() {
+        let only_min = integer(Some(0), None);
+        let e = check_value(&only_min, &json!(-1)).expect_err("below the minimum");
+        assert_eq!(e.code, "out_of_range");
+        assert_eq!(e.message_en, "x.n: must be at least 0");
+        assert_eq!(e.message_ja, "回数: 0 以上で入力してください。");
+        let only_max = integer(None, Some(10));
+        let e = check_value(&only_max, &json!(11)).expect_err("above the maximum");
+        assert_eq!(e.message_en, "x.n: must be at most 10");
+        let both = integer(Some(0), Some(10));
+        let e = check_value(&both, &json!(11)).expect_err("out of range");
+        assert_eq!(e.message_en, "x.n: must be between 0 and 10");
+    }
+
+    #[test]
+    fn an_integer_beyond_64_bits_is_out_of_range_not_of_the_wrong_type() {
+        let def = integer(Some(0), Some(1000));
+        let huge: Value = serde_json::from_str("123456789012345678901234567890").expect("json");
+        assert_eq!(
+            check_value(&def, &huge).expect_err("huge").code,
+            "out_of_range"
+        );
+        let unbounded = integer(None, None);
+        assert_eq!(check_value(&unbounded, &json!(u64::MAX)), Ok(()));
+        assert_eq!(
+            check_value(&def, &json!(1.5)).expect_err("fraction").code,
+            "invalid_type"
+        );
+        assert_eq!(
+            check_value(&def, &json!("3")).expect_err("text").code,
+            "invalid_type"
+        );
     }
 
     #[test]

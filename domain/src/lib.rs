@@ -18,6 +18,7 @@ pub mod patient;
 pub mod program;
 pub mod pseudonym;
 pub mod research;
+pub mod text;
 
 pub use aggregate::Aggregate;
 pub use codes::{

@@ -228,6 +228,129 @@ fn invalid_item_values_are_refused_item_by_item() {
     }
 }
 
+fn draft_with_patient(patient: Patient) -> FormCommand {
+    let mut c = draft(
+        actor(Role::DesignatedDoctor),
+        Application::New,
+        Purpose::Subsidy,
+        meets(),
+    );
+    if let FormAction::Draft { patient: p, .. } = &mut c.action {
+        **p = patient;
+    }
+    c
+}
+
+/// The per-field errors of a refused command, as (field, code).
+fn field_errors(result: Result<Vec<FormEvent>, FormError>) -> Vec<(String, String)> {
+    match result {
+        Err(FormError::InvalidItems(errors)) => {
+            assert!(errors
+                .iter()
+                .all(|e| !e.message_ja.is_empty() && !e.message_en.is_empty()));
+            errors.into_iter().map(|e| (e.item, e.code)).collect()
+        }
+        other => panic!("expected per-field errors, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_patient_block_is_refused_field_by_field_when_it_breaks_the_forms_rules() {
+    let bad = Patient {
+        name_kanji: "<script>alert(1)</script>".into(),
+        name_kana: "<script>".into(),
+        address: format!("小樽市\u{202E}花園{}", "丁".repeat(5000)),
+        insurer_number: Some("12-34".into()),
+        insured_symbol_number: Some("記号\u{0000}1".into()),
+        ..patient()
+    };
+    let errors = field_errors(ClinicalForm::default().decide(&draft_with_patient(bad)));
+    let pairs: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|(f, c)| (f.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("patient.name_kanji", "invalid_characters"),
+            ("patient.name_kana", "invalid_characters"),
+            ("patient.address", "invalid_characters"),
+            ("patient.insurer_number", "invalid_characters"),
+            ("patient.insured_symbol_number", "invalid_characters"),
+        ]
+    );
+    let long = Patient {
+        name_kanji: "山".repeat(51),
+        address: "花".repeat(201),
+        ..patient()
+    };
+    let errors = field_errors(ClinicalForm::default().decide(&draft_with_patient(long)));
+    assert_eq!(
+        errors,
+        [
+            ("patient.name_kanji".to_owned(), "too_long".to_owned()),
+            ("patient.address".to_owned(), "too_long".to_owned()),
+        ]
+    );
+    // At the limits, accepted.
+    let longest = Patient {
+        name_kanji: "山".repeat(50),
+        name_kana: "ア".repeat(100),
+        address: "花".repeat(200),
+        ..patient()
+    };
+    assert!(ClinicalForm::default()
+        .decide(&draft_with_patient(longest))
+        .is_ok());
+}
+
+#[test]
+fn half_width_kana_and_full_width_digits_are_stored_normalised() {
+    let typed = Patient {
+        name_kana: "ﾔﾏﾀﾞ　 ﾀﾛｳ".into(),
+        insurer_number: Some("０１２３４５６７".into()),
+        ..patient()
+    };
+    let events = ClinicalForm::default()
+        .decide(&draft_with_patient(typed))
+        .expect("accepted");
+    match &events[0] {
+        FormEvent::FormDrafted { patient: p, .. } => {
+            assert_eq!(p.name_kana, "ヤマダ タロウ");
+            assert_eq!(p.insurer_number.as_deref(), Some("01234567"));
+            // The kanji name is kept as written.
+            assert_eq!(p.name_kanji, "山田 太郎");
+            assert_eq!(p.key(Program::Nanbyo), patient().key(Program::Nanbyo));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn text_items_and_reasons_refuse_control_and_direction_characters() {
+    let (state, _) = drafted();
+    let (submitted, _) = decide_ok(
+        &state,
+        &cmd(
+            actor(Role::DesignatedDoctor),
+            FormAction::Submit {
+                access_key: KEY.into(),
+            },
+        ),
+    );
+    let mut c = edit(
+        actor(Role::DesignatedDoctor),
+        json!({"sev.hoehn_yahr": "4"}),
+    );
+    c.reason = Some("転記誤り\u{202E}".into());
+    assert_eq!(
+        field_errors(submitted.decide(&c)),
+        [("reason".to_owned(), "invalid_characters".to_owned())]
+    );
+    c.reason = Some("転記誤り\n（外来記録を確認）".into());
+    assert!(submitted.decide(&c).is_ok());
+}
+
 #[test]
 fn edits_record_old_and_new_values_and_a_judgment_only_when_it_changes() {
     let (state, _) = drafted();
@@ -827,10 +950,16 @@ fn the_patients_data_are_corrected_field_by_field_by_whoever_holds_the_form() {
         name_kanji: " ".into(),
         ..moved.clone()
     };
-    assert!(matches!(
-        state.decide(&change_patient(actor(Role::Clerk), None, unnamed)),
-        Err(FormError::Invalid(_))
-    ));
+    match state.decide(&change_patient(actor(Role::Clerk), None, unnamed)) {
+        Err(FormError::InvalidItems(errors)) => {
+            let named: Vec<(&str, &str)> = errors
+                .iter()
+                .map(|e| (e.item.as_str(), e.code.as_str()))
+                .collect();
+            assert_eq!(named, [("patient.name_kanji", "required")]);
+        }
+        other => panic!("{other:?}"),
+    }
     // The municipality does not touch a draft.
     assert!(matches!(
         state.decide(&change_patient(

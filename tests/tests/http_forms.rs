@@ -1112,3 +1112,88 @@ async fn an_operator_publishes_the_implementing_bodies_and_new_forms_follow_them
     let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &doctor).await).await;
     assert_eq!(form["jurisdiction"], "431001", "{form}");
 }
+
+/// How many events the store behind `api` holds.
+async fn events(api: &Api) -> i64 {
+    let store = nanbyo_tests::open_url(&api.url).await;
+    let sql = store.sql();
+    eventstore::on_sql!(&sql, reader, |p| {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM events")
+            .fetch_one(p)
+            .await
+    })
+    .expect("count events")
+}
+
+async fn patient_rules(db: Db) {
+    let api = api_for(db).await;
+    let doctor = api.doctor().await;
+    let before = events(&api).await;
+    let mut bad = new_form();
+    bad["patient"]["name_kanji"] = json!("<script>alert(1)</script>");
+    bad["patient"]["name_kana"] = json!("<script>");
+    bad["patient"]["address"] = json!(format!("小樽市\u{0000}花園\u{202E}{}", "丁".repeat(5000)));
+    let (status, body) = json_of(api.post("/api/forms", &doctor, bad, &[]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_items", "{body}");
+    let fields: Vec<(&str, &str)> = body["details"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| {
+            (
+                e["item"].as_str().unwrap_or(""),
+                e["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("patient.name_kanji", "invalid_characters"),
+            ("patient.name_kana", "invalid_characters"),
+            ("patient.address", "invalid_characters"),
+        ]
+    );
+    // No message repeats what was sent.
+    assert!(!body.to_string().contains("script"), "{body}");
+    assert_eq!(events(&api).await, before, "a refused form appended events");
+
+    // Half-width kana are stored full-width.
+    let mut typed = new_form();
+    typed["patient"]["name_kana"] = json!("ﾔﾏﾀﾞ ﾀﾛｳ");
+    let (status, created) = json_of(api.post("/api/forms", &doctor, typed, &[]).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let (_, form) = json_of(api.get(&format!("/api/forms/{id}"), &doctor).await).await;
+    assert_eq!(form["patient"]["name_kana"], "ヤマダ タロウ", "{form}");
+
+    // A correction is held to the same rules, and a text item too.
+    let mut patient = form["patient"].clone();
+    patient["name_kana"] = json!("ヤマダ\u{202E}タロウ");
+    let (status, body) = json_of(
+        api.post(
+            &format!("/api/forms/{id}/patient"),
+            &doctor,
+            json!({ "patient": patient }),
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["details"]["items"][0]["item"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("patient.name_kana")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn postgres_patient_data_breaking_the_forms_rules_is_refused_field_by_field() {
+    patient_rules(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_patient_data_breaking_the_forms_rules_is_refused_field_by_field() {
+    patient_rules(Db::Sqlite).await;
+}

@@ -94,11 +94,51 @@ fn recipient(body: u32) -> String {
     domain::codes::append_check_digit(&format!("{body:06}"))
 }
 
+/// `n` in kanji numerals (names take no digits).
+fn kanji_number(n: u32) -> String {
+    n.to_string()
+        .chars()
+        .map(|d| {
+            "〇一二三四五六七八九"
+                .chars()
+                .nth(d as usize - '0' as usize)
+                .unwrap_or('〇')
+        })
+        .collect()
+}
+
+/// The marker and `n` as a kana reading: one katakana per stem and per digit.
+fn kana_of(marker: &str, n: u32) -> String {
+    let stems = "甲乙丙丁戊己庚辛壬癸";
+    let stem_kana = "カキクケコサシスセソ";
+    let marker: String = marker
+        .chars()
+        .map(|c| {
+            stems
+                .chars()
+                .position(|s| s == c)
+                .and_then(|i| stem_kana.chars().nth(i))
+                .unwrap_or('ア')
+        })
+        .collect();
+    let digits: String = n
+        .to_string()
+        .chars()
+        .map(|d| {
+            "レイニサヨゴロナヤク"
+                .chars()
+                .nth(d as usize - '0' as usize)
+                .unwrap_or('レ')
+        })
+        .collect();
+    format!("{marker}{digits}")
+}
+
 fn person(n: u32, consent_marker: &str) -> Person {
     Person {
         patient: json!({
-            "name_kanji": format!("研究{consent_marker}{n} 太郎"),
-            "name_kana": format!("ケンキュウ{consent_marker}{n} タロウ"),
+            "name_kanji": format!("研究{consent_marker}{} 太郎", kanji_number(n)),
+            "name_kana": format!("ケンキュウ{} タロウ", kana_of(consent_marker, n)),
             "birth_date": format!("19{:02}-0{}-{:02}", 40 + n, 1 + n % 9, 10 + n),
             "sex": if n.is_multiple_of(2) { "male" } else { "female" },
             "address": format!("小樽市研究町{n}丁目{n}番地の{consent_marker}"),
