@@ -18,3 +18,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON credentials, sessions, projection_checkp
 GRANT SELECT, INSERT, UPDATE, DELETE ON research_forms, research_items, research_linkage TO nanbyo;
 -- The 履歴照会・回答 linkage's inquiries (view and attempt counters; no personal data).
 GRANT SELECT, INSERT, UPDATE, DELETE ON linkage_inquiries TO nanbyo;
+-- Idempotency keys as the HTTP layer claims them (a refused request releases its claim).
+GRANT SELECT, INSERT, DELETE ON request_keys TO nanbyo;

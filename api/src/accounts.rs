@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 use crate::auth::{CurrentActor, Session};
 use crate::error::ApiError;
-use crate::http::{ApiQuery, AppState};
+use crate::extract::{ApiQuery, JsonBody, OptionalJsonBody, RequestKey, USER_FILE_LIMIT};
+use crate::http::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,6 +54,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/institutions/{code}/switch", post(switch))
         .route("/api/audit/reads", get(reads))
+}
+
+impl From<AccountsError> for ApiError {
+    fn from(e: AccountsError) -> Self {
+        accounts_error(e)
+    }
 }
 
 pub fn accounts_error(e: AccountsError) -> ApiError {
@@ -142,17 +149,6 @@ fn account_error(e: AccountError) -> ApiError {
     }
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "リクエストの内容が正しくありません。",
-            format!("The request body is not valid: {e}"),
-        )
-    })
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
@@ -160,8 +156,10 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, bytes: Bytes) -> Result<Response, ApiError> {
-    let req: LoginBody = body(&bytes)?;
+async fn login(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<LoginBody>,
+) -> Result<Response, ApiError> {
     match acc::login(&state.store, req.login_id.trim(), &req.password).await {
         Ok(session) => Ok((StatusCode::OK, Json(session)).into_response()),
         Err(LoginError::InvalidCredentials) => Err(ApiError::new(
@@ -242,14 +240,15 @@ struct PasswordBody {
 async fn change_password(
     State(state): State<AppState>,
     session: Session,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<PasswordBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let req: PasswordBody = body(&bytes)?;
     let o = acc::change_password(
         &state.store,
         &session.actor,
         &req.current_password,
         &req.new_password,
+        key.as_ref(),
     )
     .await
     .map_err(accounts_error)?;
@@ -291,11 +290,10 @@ fn issued_response(status: StatusCode, issued: &acc::Issued) -> Response {
 async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    RequestKey(key): RequestKey,
     headers: HeaderMap,
-    bytes: Bytes,
+    JsonBody(req): JsonBody<CreateBody>,
 ) -> Result<Response, ApiError> {
-    let req: CreateBody = body(&bytes)?;
-    let key = crate::forms::idempotency_key(&headers)?;
     let reason = reason_header(&headers);
     match acc::create_account(
         &state.store,
@@ -437,25 +435,16 @@ struct ReasonBody {
     reason: Option<String>,
 }
 
-fn reason_body(bytes: &Bytes) -> Result<ReasonBody, ApiError> {
-    if bytes.is_empty() {
-        return Ok(ReasonBody::default());
-    }
-    body(bytes)
-}
-
 async fn account_action(
     state: &AppState,
     actor: &Actor,
     id: &str,
     action: AccountAction,
-    headers: &HeaderMap,
-    bytes: &Bytes,
+    key: Option<eventstore::IdempotencyKey>,
+    req: ReasonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let req = reason_body(bytes)?;
-    let key = crate::forms::idempotency_key(headers)?;
     let o = if action == AccountAction::Suspend {
-        acc::suspend(&state.store, actor, id, req.reason.as_deref()).await
+        acc::suspend(&state.store, actor, id, req.reason.as_deref(), key.as_ref()).await
     } else {
         acc::act(
             &state.store,
@@ -477,49 +466,47 @@ async fn suspend(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    OptionalJsonBody(req): OptionalJsonBody<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
-    account_action(
-        &state,
-        &actor,
-        &id,
-        AccountAction::Suspend,
-        &headers,
-        &bytes,
-    )
-    .await
+    account_action(&state, &actor, &id, AccountAction::Suspend, key, req).await
 }
 
 async fn reactivate(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    OptionalJsonBody(req): OptionalJsonBody<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
-    account_action(
-        &state,
-        &actor,
-        &id,
-        AccountAction::Reactivate,
-        &headers,
-        &bytes,
-    )
-    .await
+    account_action(&state, &actor, &id, AccountAction::Reactivate, key, req).await
 }
 
 async fn reset(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    OptionalJsonBody(req): OptionalJsonBody<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    let req = reason_body(&bytes)?;
-    let issued = acc::reset_password(&state.store, &actor, &id, req.reason.as_deref())
-        .await
-        .map_err(accounts_error)?;
-    Ok(issued_response(StatusCode::OK, &issued))
+    match acc::reset_password(
+        &state.store,
+        &actor,
+        &id,
+        req.reason.as_deref(),
+        key.as_ref(),
+    )
+    .await?
+    {
+        acc::Reset::Issued(issued) => Ok(issued_response(StatusCode::OK, &issued)),
+        acc::Reset::Done {
+            account_id,
+            login_id,
+        } => Ok(
+            Json(json!({ "account_id": account_id, "login_id": login_id, "duplicate": true }))
+                .into_response(),
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -581,9 +568,6 @@ async fn upload(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
             .map_err(|e| bad(e.status(), e.body_text()))
     }
 }
-
-/// The largest user data file accepted (a file of 100,000 rows is about 8 MiB).
-const USER_FILE_LIMIT: usize = 16 * 1024 * 1024;
 
 async fn user_file(
     State(state): State<AppState>,
@@ -673,14 +657,10 @@ struct ApplyBody {
 async fn apply(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<ApplyBody>,
 ) -> Result<Response, ApiError> {
-    let req: ApplyBody = body(&bytes)?;
-    acc::institution_exists(&state.store, &req.institution)
-        .await
-        .map_err(accounts_error)?;
-    let key = crate::forms::idempotency_key(&headers)?;
+    acc::institution_exists(&state.store, &req.institution).await?;
     let o = acc::act(
         &state.store,
         &actor,
@@ -768,19 +748,17 @@ async fn decide(
     actor: &Actor,
     account: &str,
     action: AccountAction,
-    bytes: &Bytes,
+    (RequestKey(key), OptionalJsonBody(req)): (RequestKey, OptionalJsonBody<ReasonBody>),
 ) -> Result<Json<Value>, ApiError> {
-    let req = reason_body(bytes)?;
     let o = acc::act(
         &state.store,
         actor,
         account,
         action,
         req.reason.as_deref(),
-        None,
+        key.as_ref(),
     )
-    .await
-    .map_err(accounts_error)?;
+    .await?;
     Ok(Json(
         json!({ "version": o.version, "position": o.position }),
     ))
@@ -790,35 +768,38 @@ async fn approve(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path((account, institution)): Path<(String, String)>,
-    bytes: Bytes,
+    key: RequestKey,
+    body: OptionalJsonBody<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
     let institution = institution_path(&institution)?;
     let action = AccountAction::DecideAffiliation {
         institution,
         approve: true,
     };
-    decide(&state, &actor, &account, action, &bytes).await
+    decide(&state, &actor, &account, action, (key, body)).await
 }
 
 async fn reject(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path((account, institution)): Path<(String, String)>,
-    bytes: Bytes,
+    key: RequestKey,
+    body: OptionalJsonBody<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
     let institution = institution_path(&institution)?;
     let action = AccountAction::DecideAffiliation {
         institution,
         approve: false,
     };
-    decide(&state, &actor, &account, action, &bytes).await
+    decide(&state, &actor, &account, action, (key, body)).await
 }
 
 async fn revoke(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path((account, institution)): Path<(String, String)>,
-    bytes: Bytes,
+    key: RequestKey,
+    body: OptionalJsonBody<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
     let institution = institution_path(&institution)?;
     decide(
@@ -826,7 +807,7 @@ async fn revoke(
         &actor,
         &account,
         AccountAction::RevokeAffiliation { institution },
-        &bytes,
+        (key, body),
     )
     .await
 }
@@ -842,15 +823,12 @@ async fn successor(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<SuccessorBody>,
 ) -> Result<Json<Value>, ApiError> {
     let old = institution_path(&code)?;
-    let req: SuccessorBody = body(&bytes)?;
-    let key = crate::forms::idempotency_key(&headers)?;
     let o = commands::forms::link_successor(&state.store, &actor, old, req.successor, key.as_ref())
-        .await
-        .map_err(crate::forms::institution_error)?;
+        .await?;
     Ok(Json(
         json!({ "version": o.version, "position": o.position }),
     ))
@@ -860,10 +838,9 @@ async fn switch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(code): Path<String>,
-    bytes: Bytes,
+    OptionalJsonBody(req): OptionalJsonBody<ReasonBody>,
 ) -> Result<Json<Value>, ApiError> {
     let old = institution_path(&code)?;
-    let req = reason_body(&bytes)?;
     let accounts = acc::switch_institution(&state.store, &actor, &old, req.reason.as_deref())
         .await
         .map_err(accounts_error)?;
@@ -889,9 +866,7 @@ async fn reads(
             "list who read a patient's forms (auditors)",
         )));
     }
-    let key = commands::forms::patient_key(&state.store, &actor, &q.form)
-        .await
-        .map_err(crate::forms::form_error)?;
+    let key = commands::forms::patient_key(&state.store, &actor, &q.form).await?;
     // The list includes every read committed before this request, or the request fails: an
     // audit answer that silently leaves out recent reads would mislead.
     let head = projections::committed_head(&state.store)

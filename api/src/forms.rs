@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,29 +13,26 @@ use commands::forms::{
     change_patient, create_form, form_command, publish_municipalities, publish_version, read_form,
     read_scan, register_institution, register_paper_form, CreateForm,
 };
-use commands::{CommandError, Outcome};
+use commands::Outcome;
 use domain::disease::DiseaseForm;
-use domain::form::{Actor, FormAction, FormError, Patient, ReviewResult};
-use domain::institution::InstitutionError;
-use domain::master::MasterError;
+use domain::form::{Actor, FormAction, Patient, ReviewResult};
 use domain::municipality::ImplementingBody;
 use domain::{InstitutionCode, Program};
-use eventstore::IdempotencyKey;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{CurrentActor, Origin};
 use crate::error::ApiError;
+use crate::extract::{ApiQuery, IfMatch, JsonBody, RequestKey, PAPER_BODY_LIMIT};
 use crate::http::AppState;
 
 pub fn routes() -> Router<AppState> {
-    let routes = Router::new()
+    Router::new()
         .route("/api/forms", post(create).get(crate::search::search))
         .route(
             "/api/forms/paper",
             // A 20 MiB scan is about 27 MiB in Base64.
-            post(register_paper).layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
+            post(register_paper).layer(axum::extract::DefaultBodyLimit::max(PAPER_BODY_LIMIT)),
         )
         .route("/api/forms/{id}", get(show))
         .route("/api/forms/{id}/scan", get(scan))
@@ -56,216 +52,7 @@ pub fn routes() -> Router<AppState> {
             "/api/masters/municipalities",
             get(municipalities).post(publish_municipality_list),
         )
-        .route("/api/masters/institutions", post(register));
-    routes.layer(axum::middleware::from_fn(fingerprint))
-}
-
-/// Largest request body: a paper form with its scan in Base64.
-const BODY_LIMIT: usize = 32 * 1024 * 1024;
-
-/// The header in which `fingerprint` hands the request's fingerprint to the handlers.
-const FINGERPRINT_HEADER: &str = "x-nanbyo-request-fingerprint";
-
-/// Fingerprints every request that carries an Idempotency-Key (method, path and body), so
-/// that the same key sent with a different request is refused instead of answered with the
-/// first request's result.
-async fn fingerprint(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Result<axum::response::Response, ApiError> {
-    use sha2::{Digest, Sha256};
-    let (mut parts, body) = request.into_parts();
-    parts.headers.remove(FINGERPRINT_HEADER);
-    if !parts.headers.contains_key("idempotency-key") {
-        let request = axum::extract::Request::from_parts(parts, body);
-        return Ok(next.run(request).await);
-    }
-    // The paper route takes scans; every other route keeps axum's usual 2 MiB.
-    let limit = if parts.uri.path() == "/api/forms/paper" {
-        BODY_LIMIT
-    } else {
-        2 * 1024 * 1024
-    };
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "リクエストが大きすぎます。",
-            "The request body is too large.",
-        )
-    })?;
-    let mut h = Sha256::new();
-    h.update(parts.method.as_str().as_bytes());
-    h.update([0]);
-    h.update(parts.uri.path().as_bytes());
-    h.update([0]);
-    h.update(&bytes);
-    let digest = hex::encode(h.finalize());
-    if let Ok(value) = axum::http::HeaderValue::from_str(&digest) {
-        parts.headers.insert(FINGERPRINT_HEADER, value);
-    }
-    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-    Ok(next.run(request).await)
-}
-
-/// A JSON body, with errors in the API's own shape (never a panic, never a 500).
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "リクエストの内容が正しくありません。",
-            format!("The request body is not valid: {e}"),
-        )
-    })
-}
-
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
-    let fingerprint = headers
-        .get(FINGERPRINT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    headers
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str()
-                .map_err(|_| eventstore::StoreError::InvalidIdempotencyKey)
-                .and_then(IdempotencyKey::parse)
-                .map(|k| match &fingerprint {
-                    Some(f) => k.with_fingerprint(f.clone()),
-                    None => k,
-                })
-                .map_err(ApiError::from)
-        })
-        .transpose()
-}
-
-/// `If-Match: 3` or `If-Match: "3"`: the stream version the client last saw.
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    headers
-        .get("if-match")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
-                .and_then(|s| s.parse::<u64>().ok())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_if_match",
-                        "If-Match には版番号を指定してください。",
-                        "If-Match must carry the version number the client last saw.",
-                    )
-                })
-        })
-        .transpose()
-}
-
-pub(crate) fn form_error(e: CommandError<FormError>) -> ApiError {
-    match e {
-        CommandError::Rejected(e) => match e {
-            FormError::NotFound => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "form_not_found",
-                "臨個票が見つかりません。",
-                "No such form.",
-            ),
-            FormError::Forbidden(permission) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "この操作の権限がありません。",
-                format!("Not permitted: {permission}."),
-            )
-            .with_details(json!({ "permission": permission })),
-            FormError::WrongStatus(s) => ApiError::new(
-                StatusCode::CONFLICT,
-                "wrong_status",
-                "現在の状態ではこの操作はできません。",
-                format!("Not possible while the form is {s:?}."),
-            ),
-            FormError::ReasonRequired => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "reason_required",
-                "提出後の変更には理由の入力が必要です。",
-                "A change after submission needs a reason.",
-            ),
-            FormError::InvalidItems(errors) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_items",
-                "入力内容に誤りがあります。",
-                "Some items are not valid.",
-            )
-            .with_details(json!({ "items": errors })),
-            FormError::WrongMaster => ApiError::new(
-                StatusCode::CONFLICT,
-                "wrong_master",
-                "様式の版が一致しません。",
-                "The master is for another disease or form version.",
-            ),
-            FormError::Unchanged => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unchanged",
-                "変更された項目がありません。",
-                "Nothing changed.",
-            ),
-            FormError::AlreadyExists => ApiError::new(
-                StatusCode::CONFLICT,
-                "form_exists",
-                "この臨個票は既に作成されています。",
-                "The form already exists.",
-            ),
-            FormError::UnknownDisease => unknown_disease(),
-            FormError::AccessKeyMismatch => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "access_key_mismatch",
-                "アクセスキーがこの臨個票と一致しません。",
-                "The access key does not match this form.",
-            ),
-            FormError::UnknownInstitution => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_institution",
-                "医療機関がマスタに登録されていません。",
-                "The medical institution is not registered in the master.",
-            ),
-            FormError::CarryOverMismatch => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "carry_over_mismatch",
-                "前回の臨個票は同じ患者・同じ疾病の（取下げていない）ものを指定してください。",
-                "The previous form must be of the same patient and disease, and not withdrawn.",
-            ),
-            FormError::Invalid(message) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "入力内容に誤りがあります。",
-                message,
-            ),
-        },
-        CommandError::Store(e) => e.into(),
-        CommandError::Unreadable(e) => {
-            // The reason may quote stored values (personal data): log the event type only.
-            let event_type = match &e {
-                domain::PayloadError::UnknownType(t)
-                | domain::PayloadError::SchemaVersion { event_type: t, .. }
-                | domain::PayloadError::Invalid { event_type: t, .. } => t.clone(),
-            };
-            tracing::error!(event_type, "stored form event cannot be read");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "システム内部でエラーが発生しました。",
-                "An internal error occurred.",
-            )
-        }
-    }
-}
-
-fn unknown_disease() -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "unknown_disease",
-        "指定された疾病・様式の版はマスタにありません。",
-        "The disease or form version is not in the master.",
-    )
+        .route("/api/masters/institutions", post(register))
 }
 
 fn accepted(status: StatusCode, id: &str, o: Outcome) -> impl IntoResponse {
@@ -284,14 +71,10 @@ fn accepted(status: StatusCode, id: &str, o: Outcome) -> impl IntoResponse {
 async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<CreateForm>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let req: CreateForm = body(&bytes)?;
-    let (id, o) = create_form(&state.store, &state.masters, actor, req, key.as_ref())
-        .await
-        .map_err(form_error)?;
+    let (id, o) = create_form(&state.store, &state.masters, actor, req, key.as_ref()).await?;
     Ok(accepted(StatusCode::CREATED, &id, o))
 }
 
@@ -312,12 +95,10 @@ struct ScanBody {
 async fn register_paper(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<PaperBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     use base64::Engine;
-    let key = idempotency_key(&headers)?;
-    let req: PaperBody = body(&bytes)?;
     let content = base64::engine::general_purpose::STANDARD
         .decode(req.scan.content_base64.as_bytes())
         .map_err(|_| {
@@ -337,8 +118,7 @@ async fn register_paper(
         &content,
         key.as_ref(),
     )
-    .await
-    .map_err(form_error)?;
+    .await?;
     Ok(accepted(StatusCode::CREATED, &id, o))
 }
 
@@ -349,9 +129,7 @@ async fn scan(
     Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (media_type, content) = read_scan(&state.store, &actor, &id, origin.as_deref())
-        .await
-        .map_err(form_error)?;
+    let (media_type, content) = read_scan(&state.store, &actor, &id, origin.as_deref()).await?;
     use axum::http::header;
     Ok((
         [
@@ -373,15 +151,11 @@ struct InstitutionBody {
 async fn register(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<InstitutionBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let req: InstitutionBody = body(&bytes)?;
     let code = req.code.to_string();
-    let o = register_institution(&state.store, &actor, req.code, req.name, key.as_ref())
-        .await
-        .map_err(institution_error)?;
+    let o = register_institution(&state.store, &actor, req.code, req.name, key.as_ref()).await?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -400,12 +174,12 @@ async fn edit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    key: RequestKey,
+    expected: IfMatch,
+    JsonBody(req): JsonBody<ItemsBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: ItemsBody = body(&bytes)?;
     let items = req.items;
-    with_master(&state, &id, actor, &headers, req.reason, |master| {
+    with_master(&state, &id, actor, (key, expected), req.reason, |master| {
         FormAction::Edit { master, items }
     })
     .await
@@ -415,12 +189,12 @@ async fn correct(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    key: RequestKey,
+    expected: IfMatch,
+    JsonBody(req): JsonBody<ItemsBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: ItemsBody = body(&bytes)?;
     let items = req.items;
-    with_master(&state, &id, actor, &headers, req.reason, |master| {
+    with_master(&state, &id, actor, (key, expected), req.reason, |master| {
         FormAction::Correct { master, items }
     })
     .await
@@ -437,12 +211,10 @@ async fn change_patient_data(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    IfMatch(expected): IfMatch,
+    JsonBody(req): JsonBody<PatientBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: PatientBody = body(&bytes)?;
-    let key = idempotency_key(&headers)?;
-    let expected = if_match(&headers)?;
     let o = change_patient(
         &state.store,
         &state.masters,
@@ -453,8 +225,7 @@ async fn change_patient_data(
         expected,
         key.as_ref(),
     )
-    .await
-    .map_err(form_error)?;
+    .await?;
     Ok(accepted(StatusCode::OK, &id, o))
 }
 
@@ -464,12 +235,10 @@ async fn with_master(
     state: &AppState,
     id: &str,
     actor: Actor,
-    headers: &HeaderMap,
+    (RequestKey(key), IfMatch(expected)): (RequestKey, IfMatch),
     reason: Option<String>,
     action: impl FnOnce(std::sync::Arc<(DiseaseForm, String)>) -> FormAction,
 ) -> Result<impl IntoResponse, ApiError> {
-    let key = idempotency_key(headers)?;
-    let expected = if_match(headers)?;
     let o = form_command(
         &state.store,
         &state.masters,
@@ -480,8 +249,7 @@ async fn with_master(
         expected,
         key.as_ref(),
     )
-    .await
-    .map_err(form_error)?;
+    .await?;
     Ok(accepted(StatusCode::OK, id, o))
 }
 
@@ -489,12 +257,13 @@ async fn submit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    key: RequestKey,
+    expected: IfMatch,
 ) -> Result<impl IntoResponse, ApiError> {
     let action = FormAction::Submit {
         access_key: commands::forms::new_access_key(),
     };
-    with_master(&state, &id, actor, &headers, None, |_| action).await
+    with_master(&state, &id, actor, (key, expected), None, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -507,11 +276,9 @@ struct ReceiveBody {
 async fn receive_by_key(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<ReceiveBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: ReceiveBody = body(&bytes)?;
-    let key = idempotency_key(&headers)?;
     let (id, o) = commands::forms::receive_by_access_key(
         &state.store,
         &state.masters,
@@ -519,8 +286,7 @@ async fn receive_by_key(
         &req.access_key,
         key.as_ref(),
     )
-    .await
-    .map_err(form_error)?;
+    .await?;
     Ok(accepted(StatusCode::OK, &id, o))
 }
 
@@ -528,14 +294,14 @@ async fn receive(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    key: RequestKey,
+    expected: IfMatch,
+    JsonBody(req): JsonBody<ReceiveBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: ReceiveBody = body(&bytes)?;
     let action = FormAction::Receive {
         access_key: req.access_key,
     };
-    with_master(&state, &id, actor, &headers, None, |_| action).await
+    with_master(&state, &id, actor, (key, expected), None, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -548,12 +314,12 @@ async fn review(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    key: RequestKey,
+    expected: IfMatch,
+    JsonBody(req): JsonBody<ReviewBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: ReviewBody = body(&bytes)?;
     let action = FormAction::Review { result: req.result };
-    with_master(&state, &id, actor, &headers, req.reason, |_| action).await
+    with_master(&state, &id, actor, (key, expected), req.reason, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -567,12 +333,12 @@ async fn administrative(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    key: RequestKey,
+    expected: IfMatch,
+    JsonBody(req): JsonBody<AdministrativeBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: AdministrativeBody = body(&bytes)?;
     let action = FormAction::RecordAdministrative { fields: req.fields };
-    with_master(&state, &id, actor, &headers, req.reason, |_| action).await
+    with_master(&state, &id, actor, (key, expected), req.reason, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -584,13 +350,13 @@ async fn withdraw(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    key: RequestKey,
+    expected: IfMatch,
+    JsonBody(req): JsonBody<WithdrawBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: WithdrawBody = body(&bytes)?;
     let reason = Some(req.reason.clone());
     let action = FormAction::Withdraw { reason: req.reason };
-    with_master(&state, &id, actor, &headers, reason, |_| action).await
+    with_master(&state, &id, actor, (key, expected), reason, |_| action).await
 }
 
 #[derive(Deserialize)]
@@ -606,16 +372,8 @@ async fn show(
     CurrentActor(actor): CurrentActor,
     Origin(origin): Origin,
     Path(id): Path<String>,
-    query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = query.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "検索条件が正しくありません。",
-            format!("The query is not valid: {e}"),
-        )
-    })?;
     let view = read_form(
         &state.store,
         &actor,
@@ -624,8 +382,7 @@ async fn show(
         q.version,
         origin.as_deref(),
     )
-    .await
-    .map_err(form_error)?;
+    .await?;
     Ok(([("etag", format!("\"{}\"", view.version))], Json(view)))
 }
 
@@ -635,9 +392,7 @@ async fn judgment(
     Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let view = read_form(&state.store, &actor, &id, None, None, origin.as_deref())
-        .await
-        .map_err(form_error)?;
+    let view = read_form(&state.store, &actor, &id, None, None, origin.as_deref()).await?;
     Ok(Json(
         json!({ "id": id, "version": view.version, "judgment": view.judgment }),
     ))
@@ -652,11 +407,9 @@ struct PublishBody {
 async fn publish(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<PublishBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let req: PublishBody = body(&bytes)?;
     let version = req.version.clone();
     let o = publish_version(
         &state.store,
@@ -666,8 +419,7 @@ async fn publish(
         req.diseases,
         key.as_ref(),
     )
-    .await
-    .map_err(master_error)?;
+    .await?;
     Ok(published(version, o))
 }
 
@@ -677,45 +429,6 @@ fn published(version: String, o: Outcome) -> impl IntoResponse {
         StatusCode::CREATED,
         Json(json!({ "version": version, "position": o.position, "duplicate": o.duplicate })),
     )
-}
-
-/// A master command's failure as an API error.
-fn master_error(e: CommandError<MasterError>) -> ApiError {
-    match e {
-        CommandError::Rejected(MasterError::Forbidden) => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "マスタの公開はシステム運営主体のみが行えます。",
-            "Only the operator publishes master versions.",
-        )
-        .with_details(json!({ "permission": "publish master versions" })),
-        CommandError::Rejected(MasterError::VersionExists(v)) => ApiError::new(
-            StatusCode::CONFLICT,
-            "master_version_exists",
-            "このマスタ版は既に公開されています。",
-            format!("Master version {v} is already published."),
-        ),
-        CommandError::Rejected(MasterError::InvalidVersion) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_master_version",
-            "マスタ版の名前が正しくありません。",
-            MasterError::InvalidVersion.to_string(),
-        ),
-        CommandError::Rejected(MasterError::Invalid(problems)) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_master",
-            "マスタの内容に誤りがあります。",
-            "The master is not valid.",
-        )
-        .with_details(json!({ "problems": problems })),
-        CommandError::Store(e) => e.into(),
-        CommandError::Unreadable(_) => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "システム内部でエラーが発生しました。",
-            "An internal error occurred.",
-        ),
-    }
 }
 
 #[derive(Deserialize)]
@@ -728,11 +441,9 @@ struct MunicipalitiesBody {
 async fn publish_municipality_list(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    headers: HeaderMap,
-    bytes: Bytes,
+    RequestKey(key): RequestKey,
+    JsonBody(req): JsonBody<MunicipalitiesBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let req: MunicipalitiesBody = body(&bytes)?;
     let version = req.version.clone();
     let o = publish_municipalities(
         &state.store,
@@ -742,8 +453,7 @@ async fn publish_municipality_list(
         req.bodies,
         key.as_ref(),
     )
-    .await
-    .map_err(master_error)?;
+    .await?;
     Ok(published(version, o))
 }
 
@@ -766,16 +476,8 @@ struct DiseasesQuery {
 
 async fn diseases(
     State(state): State<AppState>,
-    query: Result<Query<DiseasesQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<DiseasesQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = query.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "検索条件が正しくありません。",
-            format!("The query is not valid: {e}"),
-        )
-    })?;
     state.masters.refresh(&state.store).await?;
     let master = state.masters.snapshot().await;
     let version = master.latest().map(|(v, _)| v.clone());
@@ -795,38 +497,6 @@ async fn diseases(
     Ok(Json(json!({ "version": version, "diseases": list })))
 }
 
-/// An institution-master command's failure as an API error.
-pub(crate) fn institution_error(e: CommandError<InstitutionError>) -> ApiError {
-    match e {
-        CommandError::Rejected(InstitutionError::Forbidden) => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "医療機関マスタの登録はシステム運営主体のみが行えます。",
-            "Only the operator maintains the institution master.",
-        )
-        .with_details(json!({ "permission": "maintain the institution master" })),
-        CommandError::Rejected(InstitutionError::AlreadyRegistered) => ApiError::new(
-            StatusCode::CONFLICT,
-            "institution_exists",
-            "この医療機関は登録済みです。",
-            "The institution is already registered.",
-        ),
-        CommandError::Rejected(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            "入力内容に誤りがあります。",
-            e.to_string(),
-        ),
-        CommandError::Store(e) => e.into(),
-        CommandError::Unreadable(_) => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "システム内部でエラーが発生しました。",
-            "An internal error occurred.",
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -835,7 +505,10 @@ mod tests {
     /// The examples in the OpenAPI document are requests the handlers accept.
     #[test]
     fn documented_examples_parse_into_the_handler_bodies() {
-        let bytes = |v: Value| Bytes::from(serde_json::to_vec(&v).expect("json"));
+        fn body<T: serde::de::DeserializeOwned>(v: &Value) -> serde_json::Result<T> {
+            T::deserialize(v)
+        }
+        let bytes = |v: Value| v;
         let create: CreateForm = body(&bytes(openapi::example_create_form())).expect("create");
         assert_eq!(create.disease, "6");
         let items: ItemsBody = body(&bytes(openapi::example_items())).expect("items");

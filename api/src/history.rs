@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 
 use crate::auth::{CurrentActor, Origin};
 use crate::error::ApiError;
-use crate::forms::form_error;
 use crate::http::AppState;
 
 /// The longest history one answer carries.
@@ -263,7 +262,7 @@ async fn form_history(
         origin.as_deref(),
     )
     .await
-    .map_err(form_error)?;
+    .map_err(ApiError::from)?;
     let labels = labels(&state, &view).await;
     let list: Vec<Value> = entries(&state, &Subject::Form(id.clone()))
         .await?
@@ -297,7 +296,7 @@ async fn diff(
     // read: a refused diff leaves no trace.
     let now = commands::forms::view_form_at(&state.store, &actor, &id, u64::MAX)
         .await
-        .map_err(form_error)?;
+        .map_err(ApiError::from)?;
     if q.from > now.version || q.to > now.version {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -311,13 +310,13 @@ async fn diff(
         async move {
             commands::forms::view_form_at(&store, &actor, &id, v)
                 .await
-                .map_err(form_error)
+                .map_err(ApiError::from)
         }
     };
     let (a, b) = (at(q.from).await?, at(q.to).await?);
     read_form_as(&state.store, &actor, &id, None, "diff", origin.as_deref())
         .await
-        .map_err(form_error)?;
+        .map_err(ApiError::from)?;
     let labels = labels(&state, &now).await;
     let mut changes = vec![];
     let keys: std::collections::BTreeSet<&String> = a.items.keys().chain(b.items.keys()).collect();
@@ -396,7 +395,7 @@ async fn subject_history(
             }
             let key = commands::forms::patient_key(&state.store, &actor, form)
                 .await
-                .map_err(form_error)?;
+                .map_err(ApiError::from)?;
             (Subject::Patient(key), format!("history-patient-of-{form}"))
         }
         (None, Some(account), None) => {

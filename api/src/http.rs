@@ -23,34 +23,7 @@ pub struct AppState {
     pub imports: Arc<crate::imports::Imports>,
 }
 
-/// A query string in the API's own error shape: a malformed or unknown parameter is 400
-/// `invalid_query` with messages in both languages, never axum's plain-text answer.
-pub struct ApiQuery<T>(pub T);
-
-impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(q)| ApiQuery(q))
-            .map_err(|e| {
-                ApiError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "invalid_query",
-                    "URLのパラメータが正しくありません。",
-                    format!("The query is not valid: {}", e.body_text()),
-                )
-            })
-    }
-}
+pub use crate::extract::ApiQuery;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -66,6 +39,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::history::routes())
         .merge(crate::research::routes())
         .merge(crate::imports::routes())
+        .fallback(|| async { crate::extract::rejection(axum::http::StatusCode::NOT_FOUND) })
+        // Innermost first: the key is claimed before any handler runs; the API's error format
+        // and headers apply to everything below, the access log sees the final status.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::extract::claim_idempotency_key,
+        ))
+        .layer(middleware::from_fn(crate::extract::api_edge))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }

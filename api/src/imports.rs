@@ -23,7 +23,8 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::CurrentActor;
 use crate::error::ApiError;
-use crate::http::{ApiQuery, AppState};
+use crate::extract::{ApiQuery, RequestKey};
+use crate::http::AppState;
 
 /// The import files of this process (`<data dir>/imports`) and the jobs it runs now.
 pub struct Imports {
@@ -395,6 +396,7 @@ async fn upload(
     CurrentActor(actor): CurrentActor,
     Path(use_): Path<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
+    RequestKey(key): RequestKey,
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -406,7 +408,6 @@ async fn upload(
         )));
     }
     // What can be checked before the body is read is checked first.
-    let key = crate::forms::idempotency_key(&headers)?;
     let from_query = query
         .contractor
         .as_deref()

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod error;
+pub mod extract;
 pub mod forms;
 pub mod history;
 pub mod http;

@@ -125,7 +125,9 @@ fn command(summary: &str, body: Option<(Value, Value)>, extra: &[(&str, &str)]) 
             "403": error_response("The actor may not do this (`forbidden`, details.permission)"),
             "404": error_response("No such form within the actor's scope"),
             "409": error_response("`version_conflict` (details.current_version) or `wrong_status`"),
-            "422": error_response("`invalid_body`, `invalid_items` (one entry per item), `reason_required`, `unchanged`, `invalid`")
+            "413": error_response("`body_too_large`"),
+            "415": error_response("`unsupported_media_type`: the body is not declared application/json"),
+            "422": error_response("`invalid_body`, `invalid_items` (one entry per item or patient field, see docs/forms.md), `reason_required`, `unchanged`, `invalid`, `idempotency_key_reused` (the key came with another request)")
         }
     });
     if let Some((schema, example)) = body {
@@ -152,7 +154,7 @@ pub fn document() -> Value {
         "info": {
             "title": "nanbyo — 難病・小慢 registry",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Forms (臨個票・医療意見書), machine judgment (機械判定) and masters. Errors are {code, message:{ja,en}, details?}."
+            "description": "Forms (臨個票・医療意見書), machine judgment (機械判定) and masters. Errors are {code, message:{ja,en}, details?} — every rejection, the framework's own included: 404 not_found (no route), 405 method_not_allowed, 413 body_too_large, 415 unsupported_media_type (a JSON route takes only application/json), 400 bad_request (a malformed path). An Idempotency-Key is tied to its request (method, path, query, body) on every route: the same key with another request is 422 idempotency_key_reused; login and logout take none (400 idempotency_key_not_accepted)."
         },
         "paths": {
     "/healthz": {"get": {"security": [], "summary": "The process is up", "responses": {"200": {"description": "ok"}}}},

@@ -183,7 +183,14 @@ impl Provisioner {
             .actor(&today)
             .ok_or_else(|| anyhow!("no actor for the new account"))?;
         let password = format!("Chosen-Passw0rd-{n}");
-        acc::change_password(&self.store, &actor, &issued.initial_password, &password).await?;
+        acc::change_password(
+            &self.store,
+            &actor,
+            &issued.initial_password,
+            &password,
+            None,
+        )
+        .await?;
         Ok(Login {
             account_id: issued.account_id,
             login_id: issued.login_id,

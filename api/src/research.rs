@@ -21,6 +21,7 @@ use serde_json::json;
 
 use crate::auth::CurrentActor;
 use crate::error::ApiError;
+use crate::extract::{JsonBody, RequestKey};
 use crate::http::AppState;
 
 /// The data directory: extracts under `research/`, and the pseudonym key's default file
@@ -177,16 +178,9 @@ pub fn research_error(e: ExtractError) -> ApiError {
 async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    body: Bytes,
+    RequestKey(idempotency_key): RequestKey,
+    JsonBody(body): JsonBody<CreateExtract>,
 ) -> Result<Response, ApiError> {
-    let body: CreateExtract = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "リクエストの内容が正しくありません。",
-            format!("The request body is not valid: {e}"),
-        )
-    })?;
     let request = ExtractRequest {
         program: body.program.unwrap_or(actor.program),
         purpose: body.purpose,
@@ -219,6 +213,7 @@ async fn create(
         &request,
         &state.research.extracts(),
         &|_, _| {},
+        idempotency_key.as_ref(),
     )
     .await
     .map_err(research_error)?;
@@ -399,7 +394,7 @@ pub async fn run_cli(
         bar.set_position(done);
     };
     let result = commands::research::extract(
-        &store, &masters, &key, &actor, &request, &args.out, &progress,
+        &store, &masters, &key, &actor, &request, &args.out, &progress, None,
     )
     .await;
     bar.finish_and_clear();

@@ -364,6 +364,7 @@ pub async fn suspend(
     actor: &Actor,
     account_id: &str,
     reason: Option<&str>,
+    key: Option<&IdempotencyKey>,
 ) -> Result<Outcome, AccountsError> {
     let o = act(
         store,
@@ -371,50 +372,84 @@ pub async fn suspend(
         account_id,
         AccountAction::Suspend,
         reason,
-        None,
+        key,
     )
     .await?;
     credentials::revoke_all(&store.sql(), account_id).await?;
     Ok(o)
 }
 
-/// Issues a new initial password (shown once); the account's sessions end.
+/// What a password reset did.
+#[derive(Debug)]
+pub enum Reset {
+    /// A new initial password, shown this once.
+    Issued(Issued),
+    /// The reset was done before under the same idempotency key: nothing was done again, and
+    /// the password issued then (which only its first answer showed) stays.
+    Done {
+        account_id: String,
+        login_id: String,
+    },
+}
+
+/// Issues a new initial password (shown once); the account's sessions end. A retry under the
+/// same idempotency key issues nothing again.
 pub async fn reset_password(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
     account_id: &str,
     reason: Option<&str>,
-) -> Result<Issued, AccountsError> {
+    key: Option<&IdempotencyKey>,
+) -> Result<Reset, AccountsError> {
     let (state, _) = load::<Account>(store, account_id).await?;
     let command = AccountCommand {
         actor: actor.clone(),
         reason: reason.map(str::to_owned),
         action: AccountAction::ResetPassword,
     };
+    let key = crate::forms::scoped_key(actor, key).map_err(AccountsError::from)?;
+    let done = |login_id: &str| Reset::Done {
+        account_id: account_id.to_owned(),
+        login_id: login_id.to_owned(),
+    };
+    if let Some(k) = &key {
+        if store.idempotent_result(k).await?.is_some() {
+            // Only who may reset it learns that it was.
+            let profile = state.profile().map_err(CommandError::Rejected)?;
+            if profile.program != actor.program {
+                return Err(CommandError::Rejected(AccountError::NotFound).into());
+            }
+            return Ok(done(&profile.login_id));
+        }
+    }
     state.decide(&command).map_err(CommandError::Rejected)?;
     let profile = state.profile().map_err(CommandError::Rejected)?;
     let password = credentials::issue_password();
     let hash = credentials::hash_issued(&password);
     let sql = store.sql();
     // The event first: a reset that is not recorded must not take effect.
-    execute::<Account>(
+    let outcome = execute::<Account>(
         store,
         account_id,
         &command,
         metadata(actor, reason),
         None,
-        None,
+        key.as_ref(),
     )
     .await?;
+    if outcome.duplicate {
+        // The first attempt under this key committed while this one decided.
+        return Ok(done(&profile.login_id));
+    }
     if !credentials::set_password(&sql, account_id, &hash).await? {
         credentials::insert(&sql, &profile.login_id, account_id, &hash).await?;
     }
     credentials::revoke_all(&sql, account_id).await?;
-    Ok(Issued {
+    Ok(Reset::Issued(Issued {
         account_id: account_id.to_owned(),
         login_id: profile.login_id.clone(),
         initial_password: password,
-    })
+    }))
 }
 
 /// Why a login failed. The caller learns nothing about which part was wrong, except when the
@@ -614,8 +649,21 @@ pub async fn change_password(
     actor: &Actor,
     current: &str,
     new: &str,
+    key: Option<&IdempotencyKey>,
 ) -> Result<Outcome, AccountsError> {
     let sql = store.sql();
+    // A retry of a change that was made: the current password is the new one by now.
+    let scoped = crate::forms::scoped_key(actor, key).map_err(AccountsError::from)?;
+    if let Some(k) = &scoped {
+        if let Some((_, first)) = store.idempotent_result(k).await? {
+            return Ok(Outcome {
+                version: first.last_version,
+                position: first.last_position,
+                appended: 0,
+                duplicate: true,
+            });
+        }
+    }
     let credential = credentials::by_account(&sql, &actor.account)
         .await?
         .ok_or_else(|| invalid("no_credential", "this account has no password"))?;
@@ -648,10 +696,12 @@ pub async fn change_password(
         &actor.account,
         AccountAction::ChangePassword,
         None,
-        None,
+        key,
     )
     .await?;
-    credentials::set_password(&sql, &actor.account, &hash).await?;
+    if !outcome.duplicate {
+        credentials::set_password(&sql, &actor.account, &hash).await?;
+    }
     Ok(outcome)
 }
 

@@ -15,8 +15,9 @@ use domain::research::{
     authorize, ExtractFile, ExtractRequest, FileFormat, RecordExtract, ResearchError,
     ResearchEvent, ResearchExtract,
 };
+use domain::Aggregate;
 use domain::Program;
-use eventstore::{EventStore, Metadata, StoreError};
+use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError};
 use parquet::basic::Compression;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type};
 use parquet::file::properties::WriterProperties;
@@ -115,7 +116,9 @@ pub async fn wait_for_view(store: &Arc<dyn EventStore>) -> Result<u64, ExtractEr
 }
 
 /// Writes the extract of `request` into `dir` as `<id>.csv` and `<id>.parquet` and records it.
-/// `progress(done, total)` is called after every page.
+/// `progress(done, total)` is called after every page. A retry under the same idempotency
+/// key writes nothing again and answers with the extract recorded the first time.
+#[allow(clippy::too_many_arguments)]
 pub async fn extract(
     store: &Arc<dyn EventStore>,
     masters: &MasterCache,
@@ -124,11 +127,24 @@ pub async fn extract(
     request: &ExtractRequest,
     dir: &Path,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
+    idempotency_key: Option<&IdempotencyKey>,
 ) -> Result<Extracted, ExtractError> {
     check(store, masters, actor, request).await?;
+    let idempotency_key = crate::forms::scoped_key(actor, idempotency_key)?;
+    // Under a key, the extract's id is the key's: a retry finds the first one.
+    let id = match &idempotency_key {
+        Some(k) => uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("research-extract/{}", k.as_str()).as_bytes(),
+        )
+        .to_string(),
+        None => uuid::Uuid::now_v7().to_string(),
+    };
+    if let Some(first) = recorded(store, &id, dir).await? {
+        return Ok(first);
+    }
     wait_for_view(store).await?;
     std::fs::create_dir_all(dir)?;
-    let id = uuid::Uuid::now_v7().to_string();
     let part = |f: FileFormat| dir.join(format!("{id}.{}.part", f.extension()));
     let done = |f: FileFormat| dir.join(format!("{id}.{}", f.extension()));
     let written = write_files(store, key, request, &part, BOTH, progress).await;
@@ -147,8 +163,21 @@ pub async fn extract(
         files: files.clone(),
     };
     let metadata = Metadata::new(actor.account.clone(), actor.role, Some(actor.program));
-    let outcome = match execute::<ResearchExtract>(store, &id, &command, metadata, None, None).await
+    let outcome = match execute::<ResearchExtract>(
+        store,
+        &id,
+        &command,
+        metadata,
+        None,
+        idempotency_key.as_ref(),
+    )
+    .await
     {
+        Ok(o) if o.duplicate => {
+            // The first attempt under this key was recorded while this one wrote its files.
+            remove_parts(&part);
+            return recorded(store, &id, dir).await?.ok_or(ExtractError::Stale);
+        }
         Ok(o) => o,
         Err(e) => {
             remove_parts(&part);
@@ -167,6 +196,39 @@ pub async fn extract(
         files: placed,
         position: outcome.position,
     })
+}
+
+/// The extract recorded under `id`, if there is one.
+async fn recorded(
+    store: &Arc<dyn EventStore>,
+    id: &str,
+    dir: &Path,
+) -> Result<Option<Extracted>, ExtractError> {
+    let stream = eventstore::StreamId::new(ResearchExtract::STREAM_TYPE, id)?;
+    let events = store.read_stream(&stream, 1).await?;
+    let Some(last) = events.last() else {
+        return Ok(None);
+    };
+    let event: ResearchEvent = last.decode().map_err(ExtractError::Unreadable)?;
+    let ResearchEvent::ResearchExtractRecorded {
+        rows,
+        as_of_position,
+        files,
+        ..
+    } = event;
+    Ok(Some(Extracted {
+        id: id.to_owned(),
+        rows,
+        as_of_position,
+        files: files
+            .into_iter()
+            .map(|f| {
+                let path = dir.join(format!("{id}.{}", f.format.extension()));
+                (f, path)
+            })
+            .collect(),
+        position: last.position,
+    }))
 }
 
 fn remove_parts(part: &impl Fn(FileFormat) -> PathBuf) {

@@ -1627,6 +1627,17 @@ impl Harness {
         token: Option<&str>,
         body: Body,
     ) -> (StatusCode, Value) {
+        self.call_with_key(verb, path, token, body, None).await
+    }
+
+    async fn call_with_key(
+        &self,
+        verb: Verb,
+        path: &str,
+        token: Option<&str>,
+        body: Body,
+        key: Option<&str>,
+    ) -> (StatusCode, Value) {
         let url = format!("{}{path}", self.base);
         let mut req = match verb {
             Verb::Get => self.client.get(url),
@@ -1634,6 +1645,9 @@ impl Harness {
         };
         if let Some(t) = token {
             req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
         }
         req = match body {
             Body::Empty => req,
@@ -2004,8 +2018,9 @@ impl Harness {
         t
     }
 
-    /// One cell: prepares its state, makes the call, and says what is wrong with the answer.
-    async fn cell(&self, ep: &Endpoint, caller: Caller, expect: Expect) -> Result<(), String> {
+    /// The request of a cell: its fixture made, the path filled in, the token and body of the
+    /// caller.
+    async fn request(&self, ep: &Endpoint, caller: Caller) -> Request {
         // Reads share their fixture; a mutating call gets fresh state, so that one allowed
         // cell cannot change what the next one sees.
         let target = match ep.verb {
@@ -2057,6 +2072,22 @@ impl Harness {
             n: self.next(),
         };
         let body = payload(ep.payload, &ctx);
+        Request {
+            path,
+            token,
+            body,
+            target,
+        }
+    }
+
+    /// One cell: prepares its state, makes the call, and says what is wrong with the answer.
+    async fn cell(&self, ep: &Endpoint, caller: Caller, expect: Expect) -> Result<(), String> {
+        let Request {
+            path,
+            token,
+            body,
+            target,
+        } = self.request(ep, caller).await;
         let before = self.events().await;
         let (status, value) = self.call(ep.verb, &path, token.as_deref(), body).await;
         let appended = self.events().await != before;
@@ -2102,6 +2133,38 @@ impl Harness {
                 status.as_u16()
             )
         })
+    }
+}
+
+/// A cell's request, ready to send.
+struct Request {
+    path: String,
+    token: Option<String>,
+    body: Body,
+    target: Target,
+}
+
+impl Body {
+    fn duplicate(&self) -> Body {
+        match self {
+            Body::Empty => Body::Empty,
+            Body::Json(v) => Body::Json(v.clone()),
+            Body::Csv(s) => Body::Csv(s.clone()),
+        }
+    }
+
+    /// Another request: the same with one more field, or one more line.
+    fn changed(&self) -> Body {
+        match self {
+            Body::Empty => Body::Json(json!({"changed": true})),
+            Body::Json(Value::Object(m)) => {
+                let mut m = m.clone();
+                m.insert("changed".into(), json!(true));
+                Body::Json(Value::Object(m))
+            }
+            Body::Json(v) => Body::Json(json!({"changed": v})),
+            Body::Csv(s) => Body::Csv(format!("{s}\n")),
+        }
     }
 }
 
@@ -2265,6 +2328,134 @@ fn the_table_covers_every_route() {
     let unknown: Vec<_> = tabled.difference(&served).collect();
     assert!(missing.is_empty(), "routes without a row: {missing:?}");
     assert!(unknown.is_empty(), "rows for no route: {unknown:?}");
+}
+
+/// The routes that take no Idempotency-Key: a session is opened or closed, nothing recorded.
+const WITHOUT_KEY: [&str; 2] = ["/api/login", "/api/logout"];
+
+impl Harness {
+    /// One command with an Idempotency-Key, then the same key with another request, then the
+    /// same request again: the first does what it does, the second is refused as a reused key,
+    /// the third answers as the first did, and neither of the last two appends anything.
+    async fn idempotent(&self, ep: &Endpoint, caller: Caller) -> Result<(), String> {
+        let Request {
+            path, token, body, ..
+        } = self.request(ep, caller).await;
+        let key = format!("walk-{}", self.next());
+        let fail = |why: String| {
+            format!(
+                "[{:?}] {} — POST {path} as {caller}: {why}",
+                self.db, ep.label
+            )
+        };
+        let send =
+            |body: Body| self.call_with_key(Verb::Post, &path, token.as_deref(), body, Some(&key));
+        let before = self.events().await;
+        let (first, answer) = send(body.duplicate()).await;
+        if !first.is_success() {
+            return Err(fail(format!("the first request failed: {first} {answer}")));
+        }
+        if let (StatusCode::ACCEPTED, Some(t)) = (first, token.as_deref()) {
+            self.job_end(&answer, t).await;
+        }
+        if matches!(ep.payload, Payload::Password) {
+            if let Some(l) = self.logins.lock().expect("logins").get_mut(&caller) {
+                l.password = next_password(&l.password);
+            }
+        }
+        let done = self.events().await;
+        if done == before {
+            return Err(fail("the first request appended nothing".into()));
+        }
+        let (other, refusal) = send(body.changed()).await;
+        if other != StatusCode::UNPROCESSABLE_ENTITY || refusal["code"] != "idempotency_key_reused"
+        {
+            return Err(fail(format!(
+                "the key with another request answered {other} {refusal}"
+            )));
+        }
+        if self.events().await != done {
+            return Err(fail("the key with another request appended events".into()));
+        }
+        let (again, replay) = send(body).await;
+        if !again.is_success() {
+            return Err(fail(format!("the retry answered {again} {replay}")));
+        }
+        if let (StatusCode::ACCEPTED, Some(t)) = (again, token.as_deref()) {
+            self.job_end(&replay, t).await;
+        }
+        if self.events().await != done {
+            return Err(fail("the retry appended events".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Every command route, walked with an Idempotency-Key as the first caller of its row who may
+/// call it; login and logout refuse a key.
+async fn idempotency(db: Db) {
+    let h = harness(db).await;
+    let mut failures = vec![];
+    let mut walked = BTreeSet::new();
+    for (ep, expect) in main_table() {
+        if ep.verb != Verb::Post || WITHOUT_KEY.contains(&ep.path) {
+            continue;
+        }
+        let allowed = columns().into_iter().zip(expect).find(|(_, e)| {
+            matches!(
+                e,
+                Expect::Allow(_) | Expect::Imported(_) | Expect::RowsRejected(_)
+            )
+        });
+        let Some((caller, _)) = allowed else {
+            continue;
+        };
+        walked.insert(route("post", ep.path));
+        if let Err(f) = h.idempotent(&ep, caller).await {
+            failures.push(f);
+        }
+    }
+    let commands: BTreeSet<_> = api::openapi::ROUTES
+        .iter()
+        .filter(|(m, p)| *m == "post" && !WITHOUT_KEY.contains(p))
+        .map(|(m, p)| route(m, p))
+        .collect();
+    let missed: Vec<_> = commands.difference(&walked).collect();
+    assert!(
+        missed.is_empty(),
+        "[{db:?}] command routes not walked: {missed:?}"
+    );
+    for path in WITHOUT_KEY {
+        let token = h.token(of(Program::Nanbyo, Role::Operator));
+        let (status, body) = h
+            .call_with_key(
+                Verb::Post,
+                path,
+                Some(&token),
+                Body::Json(json!({})),
+                Some("a-key"),
+            )
+            .await;
+        if status != StatusCode::BAD_REQUEST || body["code"] != "idempotency_key_not_accepted" {
+            failures.push(format!("[{db:?}] POST {path} with a key: {status} {body}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} command routes do not honour their key:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn postgres_every_command_route_refuses_a_reused_key_and_replays_a_retry() {
+    idempotency(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_every_command_route_refuses_a_reused_key_and_replays_a_retry() {
+    idempotency(Db::Sqlite).await;
 }
 
 async fn harness(db: Db) -> Harness {
