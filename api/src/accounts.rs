@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use commands::accounts::{self as acc, AccountsError, Created, LoginError};
-use commands::CommandError;
 use domain::account::{Account, AccountAction, AccountError};
 use domain::form::Actor;
 use domain::{InstitutionCode, Role};
@@ -56,97 +55,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/audit/reads", get(reads))
 }
 
-impl From<AccountsError> for ApiError {
-    fn from(e: AccountsError) -> Self {
-        accounts_error(e)
-    }
-}
-
 pub fn accounts_error(e: AccountsError) -> ApiError {
-    match e {
-        AccountsError::Command(CommandError::Rejected(e)) => account_error(e),
-        AccountsError::Command(CommandError::Store(e)) => e.into(),
-        AccountsError::Command(CommandError::Unreadable(e)) => {
-            tracing::error!(error = %e, "an account event cannot be read");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "unreadable_account",
-                "アカウントを読み込めません。",
-                "The account cannot be read.",
-            )
-        }
-        AccountsError::Database(e) => {
-            tracing::warn!(error = %e, "credential store or directory failed");
-            ApiError::database_unavailable()
-        }
-        AccountsError::Invalid { code, message } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code,
-            "入力内容に誤りがあります。",
-            message,
-        ),
-        AccountsError::Unavailable { code, message } => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            code,
-            "一時的に処理できません。しばらくしてから再度お試しください。",
-            message,
-        ),
-        AccountsError::File(f) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            f.code,
-            f.message.ja.clone(),
-            f.message.en.clone(),
-        )
-        .with_details(json!({ "file": f })),
-    }
+    e.into()
 }
 
 fn account_error(e: AccountError) -> ApiError {
-    match e {
-        AccountError::Forbidden(permission) => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "この操作の権限がありません。",
-            format!("Not permitted: {permission}."),
-        )
-        .with_details(json!({ "permission": permission })),
-        AccountError::NotFound => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "account_not_found",
-            "アカウントが見つかりません。",
-            "No such account.",
-        ),
-        AccountError::AlreadyExists => ApiError::new(
-            StatusCode::CONFLICT,
-            "account_exists",
-            "アカウントは既に存在します。",
-            "The account exists already.",
-        ),
-        AccountError::Invalid(m) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_account",
-            "入力内容に誤りがあります。",
-            m,
-        ),
-        AccountError::ReasonRequired => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "reason_required",
-            "理由を入力してください。",
-            "A reason is required.",
-        ),
-        AccountError::Suspended => ApiError::new(
-            StatusCode::CONFLICT,
-            "account_suspended",
-            "アカウントは停止中です。",
-            "The account is suspended.",
-        ),
-        AccountError::Nothing(m) => ApiError::new(
-            StatusCode::CONFLICT,
-            "nothing_to_do",
-            "既にその状態です。",
-            m,
-        ),
-    }
+    e.into()
 }
 
 #[derive(Deserialize)]

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod forms;
 pub mod import_source;
 pub mod imports;
+pub mod problem;
 pub mod request_keys;
 pub mod research;
 pub mod secrets;
