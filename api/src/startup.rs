@@ -94,7 +94,7 @@ impl Application {
         self
     }
 
-    /// Keeps research extracts (and, by default, the pseudonym key) under `dir` instead of
+    /// Keeps research extracts (and, by default, the research key) under `dir` instead of
     /// beside the SQLite database or in ./nanbyo-data.
     pub fn with_data_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.state.research = Arc::new(crate::research::ResearchFiles::new(dir.clone()));
