@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
     change_patient, create_form, form_command, publish_municipalities, publish_version, read_form,
-    read_scan, register_institution, register_paper_form, CreateForm,
+    read_form_as, read_scan, register_institution, register_paper_form, CreateForm,
 };
 use commands::{CommandError, Outcome};
 use domain::disease::DiseaseForm;
@@ -284,14 +284,22 @@ fn accepted(status: StatusCode, id: &str, o: Outcome) -> impl IntoResponse {
 async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let key = idempotency_key(&headers)?;
     let req: CreateForm = body(&bytes)?;
-    let (id, o) = create_form(&state.store, &state.masters, actor, req, key.as_ref())
-        .await
-        .map_err(form_error)?;
+    let (id, o) = create_form(
+        &state.store,
+        &state.masters,
+        actor,
+        req,
+        key.as_ref(),
+        origin.as_deref(),
+    )
+    .await
+    .map_err(form_error)?;
     Ok(accepted(StatusCode::CREATED, &id, o))
 }
 
@@ -635,9 +643,16 @@ async fn judgment(
     Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let view = read_form(&state.store, &actor, &id, None, None, origin.as_deref())
-        .await
-        .map_err(form_error)?;
+    let view = read_form_as(
+        &state.store,
+        &actor,
+        &id,
+        None,
+        "judgment",
+        origin.as_deref(),
+    )
+    .await
+    .map_err(form_error)?;
     Ok(Json(
         json!({ "id": id, "version": view.version, "judgment": view.judgment }),
     ))

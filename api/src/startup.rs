@@ -139,6 +139,17 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartupError::Serve);
+        // Refused reads answered before the stop are recorded after their answer: let those
+        // appends finish (bounded: a database that is gone does not hold the stop).
+        if tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            commands::audit::settled(),
+        )
+        .await
+        .is_err()
+        {
+            tracing::warn!("stopped before every refused read was recorded");
+        }
         stop.send_replace(true);
         for r in runners {
             let _ = r.await;
