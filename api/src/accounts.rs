@@ -773,14 +773,30 @@ struct ReadsQuery {
 async fn reads(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    crate::auth::Origin(origin): crate::auth::Origin,
     ApiQuery(q): ApiQuery<ReadsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if actor.role != Role::Auditor {
+        // Recorded after the answer if the form exists (commands::audit).
+        commands::audit::refused_form_read(
+            &state.store,
+            &actor,
+            &q.form,
+            "read_audit",
+            origin.as_deref(),
+        );
         return Err(account_error(AccountError::Forbidden(
             "list who read a patient's forms (auditors)",
         )));
     }
-    let key = commands::forms::patient_key(&state.store, &actor, &q.form).await?;
+    let key = commands::forms::patient_key(
+        &state.store,
+        &actor,
+        &q.form,
+        "read_audit",
+        origin.as_deref(),
+    )
+    .await?;
     // The list includes every read committed before this request, or the request fails: an
     // audit answer that silently leaves out recent reads would mislead.
     let head = projections::committed_head(&state.store)

@@ -19,8 +19,8 @@ pub struct Cli {
     #[arg(long, env = "NANBYO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
     pub log_format: LogFormat,
 
-    /// Where research extracts (under research/) and, unless NANBYO_PSEUDONYM_KEY or
-    /// NANBYO_PSEUDONYM_KEY_FILE say otherwise, the pseudonym key (pseudonym.key) are kept.
+    /// Where research extracts (under research/) and, unless the environment names them, the
+    /// bus pseudonym key (pseudonym.key) and the research key (research.key) are kept.
     /// Default: the SQLite database's directory, or ./nanbyo-data with PostgreSQL.
     #[arg(long, env = "NANBYO_DATA_DIR", global = true)]
     pub data_dir: Option<std::path::PathBuf>,

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commands::forms::{
     change_patient, create_form, form_command, publish_municipalities, publish_version, read_form,
-    read_scan, register_institution, register_paper_form, CreateForm,
+    read_form_as, read_scan, register_institution, register_paper_form, CreateForm,
 };
 use commands::Outcome;
 use domain::disease::DiseaseForm;
@@ -71,10 +71,19 @@ fn accepted(status: StatusCode, id: &str, o: Outcome) -> impl IntoResponse {
 async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
     RequestKey(key): RequestKey,
     JsonBody(req): JsonBody<CreateForm>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (id, o) = create_form(&state.store, &state.masters, actor, req, key.as_ref()).await?;
+    let (id, o) = create_form(
+        &state.store,
+        &state.masters,
+        actor,
+        req,
+        key.as_ref(),
+        origin.as_deref(),
+    )
+    .await?;
     Ok(accepted(StatusCode::CREATED, &id, o))
 }
 
@@ -392,7 +401,15 @@ async fn judgment(
     Origin(origin): Origin,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let view = read_form(&state.store, &actor, &id, None, None, origin.as_deref()).await?;
+    let view = read_form_as(
+        &state.store,
+        &actor,
+        &id,
+        None,
+        "judgment",
+        origin.as_deref(),
+    )
+    .await?;
     Ok(Json(
         json!({ "id": id, "version": view.version, "judgment": view.judgment }),
     ))

@@ -123,6 +123,12 @@ async fn labels(state: &AppState, view: &FormView) -> BTreeMap<String, String> {
     }
 }
 
+/// Whether `actor` sees entry `e`. Refused reads are the auditors' — of the record's program,
+/// which is the entry's (a caller never learns from its own trail that an id it tried exists).
+fn shown(e: &Entry, actor: &Actor) -> bool {
+    e.event_type != history::READ_REFUSED || actor.role == Role::Auditor
+}
+
 /// An entry as the caller sees it: details parsed, item labels beside item ids, and the
 /// 行政記載欄 hidden from doctors and clerks (as on the form itself).
 fn present(e: &Entry, labels: &BTreeMap<String, String>, actor: &Actor) -> Value {
@@ -267,6 +273,7 @@ async fn form_history(
     let list: Vec<Value> = entries(&state, &Subject::Form(id.clone()))
         .await?
         .iter()
+        .filter(|e| shown(e, &actor))
         .map(|e| present(e, &labels, &actor))
         .collect();
     Ok(respond(list, format, &format!("history-{id}")))
@@ -293,10 +300,17 @@ async fn diff(
         return Err(bad("from and to are versions, 1 or more"));
     }
     // Every check first (both versions must be visible to the caller), then the recorded
-    // read: a refused diff leaves no trace.
-    let now = commands::forms::view_form_at(&state.store, &actor, &id, u64::MAX)
-        .await
-        .map_err(ApiError::from)?;
+    // read: a refused diff is recorded as refused (commands::audit), never as a read.
+    let now = commands::forms::view_form_at(
+        &state.store,
+        &actor,
+        &id,
+        u64::MAX,
+        "diff",
+        origin.as_deref(),
+    )
+    .await
+    .map_err(ApiError::from)?;
     if q.from > now.version || q.to > now.version {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -307,8 +321,9 @@ async fn diff(
     }
     let at = |v: u64| {
         let (store, actor, id) = (state.store.clone(), actor.clone(), id.clone());
+        let origin = origin.clone();
         async move {
-            commands::forms::view_form_at(&store, &actor, &id, v)
+            commands::forms::view_form_at(&store, &actor, &id, v, "diff", origin.as_deref())
                 .await
                 .map_err(ApiError::from)
         }
@@ -375,6 +390,7 @@ struct SubjectQuery {
 async fn subject_history(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
     q: Result<Query<SubjectQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
@@ -389,17 +405,39 @@ async fn subject_history(
         .with_details(json!({"permission": "history inquiry (auditors)"}))
     };
     let (subject, name) = match (&q.patient_of_form, &q.account, &q.institution) {
+        // A refused history of an existing record is recorded after the answer, which stays
+        // what it was (commands::audit).
         (Some(form), None, None) => {
             if actor.role != Role::Auditor {
+                commands::audit::refused_form_read(
+                    &state.store,
+                    &actor,
+                    form,
+                    "patient_history",
+                    origin.as_deref(),
+                );
                 return Err(forbidden());
             }
-            let key = commands::forms::patient_key(&state.store, &actor, form)
-                .await
-                .map_err(ApiError::from)?;
+            let key = commands::forms::patient_key(
+                &state.store,
+                &actor,
+                form,
+                "patient_history",
+                origin.as_deref(),
+            )
+            .await
+            .map_err(ApiError::from)?;
             (Subject::Patient(key), format!("history-patient-of-{form}"))
         }
         (None, Some(account), None) => {
             if actor.role != Role::Auditor && actor.account != *account {
+                commands::audit::refused_account_read(
+                    &state.store,
+                    &actor,
+                    account,
+                    "account_history",
+                    origin.as_deref(),
+                );
                 return Err(forbidden());
             }
             (
@@ -409,6 +447,13 @@ async fn subject_history(
         }
         (None, None, Some(code)) => {
             if actor.role != Role::Auditor {
+                commands::audit::refused_institution_read(
+                    &state.store,
+                    &actor,
+                    code,
+                    "institution_history",
+                    origin.as_deref(),
+                );
                 return Err(forbidden());
             }
             (
@@ -432,6 +477,7 @@ async fn subject_history(
                 .as_deref()
                 .is_none_or(|p| p == actor.program.as_str())
         })
+        .filter(|e| shown(e, &actor))
         .map(|e| present(e, &BTreeMap::new(), &actor))
         .collect();
     Ok(respond(list, format, &name))

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn EventStore>,
     pub masters: Arc<commands::forms::MasterCache>,
-    /// The data directory of research extracts and the pseudonym key.
+    /// The data directory of research extracts and the research key.
     pub research: Arc<crate::research::ResearchFiles>,
     /// Bulk import files (`<data dir>/imports`) and the jobs this process runs.
     pub imports: Arc<crate::imports::Imports>,

@@ -329,7 +329,7 @@ pub fn document() -> Value {
             "/api/institutions/{code}/switch": {"post": with_path(command(
                 "医療機関一括更新 (municipality users of the institution's prefecture): every designated doctor whose primary institution is this old code and every non-doctor responsible person of it switch to the successor at their next login; running it again changes nothing more",
                 None, &[("200", "{institution, accounts: [{account_id, login_id, role, result: scheduled|already}]}")]), "code")},
-            "/api/audit/reads": {"get": {"summary": "Who read the forms of the patient of ?form= (auditors): account, role, time, origin",
+            "/api/audit/reads": {"get": {"summary": "Who read the forms of the patient of ?form= (auditors): account, role, time, origin, route (what); refused attempts too (refused: true). A refused call is recorded for the auditors of the form's program",
                 "parameters": [{"name": "form", "in": "query", "required": true, "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "{reads}"}, "403": error_response("forbidden")}}},
             "/api/research/extracts": {"post": {

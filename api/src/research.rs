@@ -1,6 +1,6 @@
 //! HTTP routes for research extracts (研究利用データの抽出, operators of the program): create
 //! one server-side under the data directory, and download its CSV or Parquet file. Where the
-//! files and the pseudonym key live is [`ResearchFiles`].
+//! files and the research key live is [`ResearchFiles`].
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use commands::research::ExtractError;
 use commands::secrets::SecretError;
-use domain::pseudonym::PseudonymKey;
+use domain::pseudonym::ResearchKey;
 use domain::research::{ExtractFilter, ExtractRequest, FileFormat, ResearchError};
 use domain::Program;
 use eventstore::{EventStore, SqlPool};
@@ -24,13 +24,13 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, RequestKey};
 use crate::http::AppState;
 
-/// The data directory: extracts under `research/`, and the pseudonym key's default file
-/// `pseudonym.key` (unless `NANBYO_PSEUDONYM_KEY` or `NANBYO_PSEUDONYM_KEY_FILE` say
-/// otherwise, see `commands::secrets`). The key is read at the first extract, not at start:
-/// a service that never extracts never creates it.
+/// The data directory: extracts under `research/`, and the research key's default file
+/// `research.key` (unless `NANBYO_RESEARCH_KEY` or `NANBYO_RESEARCH_KEY_FILE` say otherwise,
+/// see `commands::secrets`) — never the bus's `pseudonym.key`. The key is read at the first
+/// extract, not at start: a service that never extracts never creates it.
 pub struct ResearchFiles {
     dir: PathBuf,
-    key: tokio::sync::OnceCell<PseudonymKey>,
+    key: tokio::sync::OnceCell<ResearchKey>,
 }
 
 impl ResearchFiles {
@@ -47,12 +47,12 @@ impl ResearchFiles {
     }
 
     pub fn key_file(&self) -> PathBuf {
-        self.dir.join("pseudonym.key")
+        self.dir.join(commands::secrets::RESEARCH_KEY_FILE)
     }
 
-    pub async fn key(&self) -> Result<PseudonymKey, SecretError> {
+    pub async fn key(&self) -> Result<ResearchKey, SecretError> {
         self.key
-            .get_or_try_init(|| async { commands::secrets::pseudonym_key(&self.key_file()) })
+            .get_or_try_init(|| async { commands::secrets::research_key(&self.key_file()) })
             .await
             .cloned()
     }
@@ -197,7 +197,7 @@ async fn create(
         .await
         .map_err(research_error)?;
     let key = state.research.key().await.map_err(|e| {
-        tracing::error!(error = %e, "the pseudonym key is not available");
+        tracing::error!(error = %e, "the research key is not available");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "pseudonym_key_unavailable",
@@ -344,7 +344,8 @@ pub async fn run_cli(
     commands::research::check(&store, &masters, &actor, &request)
         .await
         .map_err(say)?;
-    let key = commands::secrets::pseudonym_key(&data_dir.join("pseudonym.key"))?;
+    let key =
+        commands::secrets::research_key(&data_dir.join(commands::secrets::RESEARCH_KEY_FILE))?;
 
     // The view is caught up here (or by whichever process holds its lock on PostgreSQL).
     let (stop, stopped) = tokio::sync::watch::channel(false);

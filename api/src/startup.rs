@@ -94,7 +94,7 @@ impl Application {
         self
     }
 
-    /// Keeps research extracts (and, by default, the pseudonym key) under `dir` instead of
+    /// Keeps research extracts (and, by default, the research key) under `dir` instead of
     /// beside the SQLite database or in ./nanbyo-data.
     pub fn with_data_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.state.research = Arc::new(crate::research::ResearchFiles::new(dir.clone()));
@@ -139,6 +139,17 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartupError::Serve);
+        // Refused reads answered before the stop are recorded after their answer: let those
+        // appends finish (bounded: a database that is gone does not hold the stop).
+        if tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            commands::audit::settled(),
+        )
+        .await
+        .is_err()
+        {
+            tracing::warn!("stopped before every refused read was recorded");
+        }
         stop.send_replace(true);
         for r in runners {
             let _ = r.await;

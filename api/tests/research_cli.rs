@@ -101,8 +101,12 @@ async fn postgres_research_extract_from_the_command_line() {
         assert!(stdout.contains(&format!("sha256={digest}")), "{stdout}");
     }
     assert!(
-        data.join("pseudonym.key").is_file(),
-        "the key is created beside the data"
+        data.join("research.key").is_file(),
+        "the research key is created beside the data"
+    );
+    assert!(
+        !data.join("pseudonym.key").exists(),
+        "an extract never needs the bus's pseudonym key"
     );
     let events = store
         .read_stream(&StreamId::new("research_extract", &id).expect("stream"), 1)

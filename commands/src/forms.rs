@@ -404,13 +404,16 @@ async fn new_form(
 
 /// Creates a draft: the disease's master in force, a registered institution, optionally the
 /// patient's previous form to start from; returns the new form's id and the outcome. With an
-/// idempotency key, the id is derived from it, so a retry lands on the same form.
+/// idempotency key, the id is derived from it, so a retry lands on the same form. A previous
+/// form the caller may not read is refused as not found, and the attempt recorded (`origin`:
+/// the client's address).
 pub async fn create_form(
     store: &Arc<dyn EventStore>,
     masters: &MasterCache,
     actor: Actor,
     req: CreateForm,
     key: Option<&IdempotencyKey>,
+    origin: Option<&str>,
 ) -> Result<(String, Outcome), CommandError<FormError>> {
     let NewForm {
         id,
@@ -425,7 +428,9 @@ pub async fn create_form(
     let (patient, items, carried_over) = match &carry_over_from {
         None => (req.patient, req.items, None),
         Some(from) => {
-            let previous = view_form(store, &actor, from, None, None).await?;
+            // The form to start from is read (a refusal is recorded); its read is the new form.
+            let previous =
+                view_form_recording(store, &actor, from, None, None, "carry_over", origin).await?;
             if previous.program != Some(master.0.program) || previous.disease != master.0.code {
                 return Err(CommandError::Rejected(FormError::CarryOverMismatch));
             }
@@ -607,7 +612,7 @@ pub async fn read_scan(
     id: &str,
     origin: Option<&str>,
 ) -> Result<(String, Vec<u8>), CommandError<FormError>> {
-    let view = view_form(store, actor, id, None, None).await?;
+    let view = view_form_recording(store, actor, id, None, None, "scan", origin).await?;
     record_read(store, actor, &view, "scan", origin).await?;
     let scan = view
         .paper
@@ -800,11 +805,11 @@ pub struct FormView {
     pub patient_key: Option<String>,
 }
 
-/// Reads form `id` as of now, a time or a version. Who may read: doctors and clerks of the
-/// form's institution, municipality users of its jurisdiction, auditors; all within the
-/// actor's program.
 /// Reads form `id` for `actor`, now or as it was at a time or version; the read is recorded
-/// (read audit) before the form is returned: no patient data leaves unrecorded.
+/// (read audit) before the form is returned: no patient data leaves unrecorded. Who may read:
+/// doctors and clerks of the form's institution, municipality users of its jurisdiction once
+/// submitted, auditors; all within the actor's program. A refused read of an existing form is
+/// recorded too (`ReadRefused`), and answered as a form that does not exist.
 pub async fn read_form(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
@@ -813,18 +818,18 @@ pub async fn read_form(
     at_version: Option<u64>,
     origin: Option<&str>,
 ) -> Result<FormView, CommandError<FormError>> {
-    let view = view_form(store, actor, id, as_of, at_version).await?;
     let what = if as_of.is_some() || at_version.is_some() {
         "form_as_of"
     } else {
         "form"
     };
+    let view = view_form_recording(store, actor, id, as_of, at_version, what, origin).await?;
     record_read(store, actor, &view, what, origin).await?;
     Ok(view)
 }
 
-/// As [`read_form`] (now, or at a version), recording the read as `what` (`history`, `diff` …):
-/// every way of looking at a patient's form is a recorded read.
+/// As [`read_form`] (now, or at a version), recording the read — or its refusal — as `what`
+/// (`judgment`, `history`, `diff` …): every way of looking at a patient's form is recorded.
 pub async fn read_form_as(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
@@ -833,20 +838,22 @@ pub async fn read_form_as(
     what: &str,
     origin: Option<&str>,
 ) -> Result<FormView, CommandError<FormError>> {
-    let view = view_form(store, actor, id, None, at_version).await?;
+    let view = view_form_recording(store, actor, id, None, at_version, what, origin).await?;
     record_read(store, actor, &view, what, origin).await?;
     Ok(view)
 }
 
-/// Form `id` at version `version`, for a caller who has already recorded this read (a diff
-/// reads two versions under one recorded read).
+/// Form `id` at version `version`, for a caller who records the read once it has all it needs
+/// (a diff reads two versions under one recorded read); a refusal is recorded as `what`.
 pub async fn view_form_at(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
     id: &str,
     version: u64,
+    what: &str,
+    origin: Option<&str>,
 ) -> Result<FormView, CommandError<FormError>> {
-    view_form(store, actor, id, None, Some(version)).await
+    view_form_recording(store, actor, id, None, Some(version), what, origin).await
 }
 
 /// Appends the read-audit event of `view` (stream `form_reads/<form id>`, so a read never
@@ -882,13 +889,16 @@ async fn record_read(
 }
 
 /// The patient key of form `id` (for the auditor's "who read this patient"); not itself a
-/// read of the patient's data.
+/// read of the patient's data. A refusal is recorded as `what` (`patient_history`,
+/// `read_audit`).
 pub async fn patient_key(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
     id: &str,
+    what: &str,
+    origin: Option<&str>,
 ) -> Result<String, CommandError<FormError>> {
-    let view = view_form(store, actor, id, None, None).await?;
+    let view = view_form_recording(store, actor, id, None, None, what, origin).await?;
     view.patient_key
         .ok_or(CommandError::Rejected(FormError::NotFound))
 }
@@ -926,17 +936,91 @@ async fn view_form(
     as_of: Option<DateTime<Utc>>,
     at_version: Option<u64>,
 ) -> Result<FormView, CommandError<FormError>> {
+    match view_or_refuse(store, actor, id, as_of, at_version).await? {
+        Viewed::Form(view) => Ok(*view),
+        Viewed::Refused(_) => Err(CommandError::Rejected(FormError::NotFound)),
+    }
+}
+
+/// [`view_form`], with a refusal recorded as the read `what` (in the background, see
+/// `crate::audit`): the caller gets the same 404 as for a form that does not exist.
+async fn view_form_recording(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+    as_of: Option<DateTime<Utc>>,
+    at_version: Option<u64>,
+    what: &str,
+    origin: Option<&str>,
+) -> Result<FormView, CommandError<FormError>> {
+    match view_or_refuse(store, actor, id, as_of, at_version).await? {
+        Viewed::Form(view) => Ok(*view),
+        Viewed::Refused(refused) => {
+            crate::audit::record(store, actor, refused, what, origin);
+            Err(CommandError::Rejected(FormError::NotFound))
+        }
+    }
+}
+
+/// How a read of a form came out.
+enum Viewed {
+    Form(Box<FormView>),
+    /// The form exists, but not for this caller, or not at the time or version asked while
+    /// the caller may not read it now either: a refused read.
+    Refused(crate::audit::Refused),
+}
+
+/// Who may read a form in this state: its program's doctors and clerks of its institution and
+/// municipality users of its jurisdiction (`in_scope`), and the program's auditors.
+fn may_read(form: &ClinicalForm, actor: &Actor) -> bool {
+    form.in_scope(actor) || (actor.role == Role::Auditor && form.program == Some(actor.program))
+}
+
+/// Form `id` as the record of a refused read (program and patient key as the form stands
+/// now), or `None` when there is no such form.
+pub(crate) async fn form_record(
+    store: &Arc<dyn EventStore>,
+    id: &str,
+) -> Result<Option<crate::audit::Refused>, CommandError<FormError>> {
+    let stream = StreamId::new(ClinicalForm::STREAM_TYPE, id)?;
+    let mut form = ClinicalForm::default();
+    for e in store.read_stream(&stream, 1).await? {
+        form = form.apply(&e.decode::<FormEvent>().map_err(CommandError::Unreadable)?);
+    }
+    Ok(refusal_of(id, &form))
+}
+
+fn refusal_of(id: &str, form: &ClinicalForm) -> Option<crate::audit::Refused> {
+    let program = form.program.filter(|_| form.exists)?;
+    Some(crate::audit::Refused::form(
+        id,
+        program,
+        form.patient.as_ref().map(|p| p.key(program)),
+    ))
+}
+
+async fn view_or_refuse(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    id: &str,
+    as_of: Option<DateTime<Utc>>,
+    at_version: Option<u64>,
+) -> Result<Viewed, CommandError<FormError>> {
     let stream = StreamId::new(ClinicalForm::STREAM_TYPE, id)?;
     let recorded = store.read_stream(&stream, 1).await?;
     let mut state = ClinicalForm::default();
     let mut carried_over = None;
     let mut version = 0;
     let mut updated_at = None;
-    for e in recorded
+    // The form as asked (now, or as it was), then — when a past state was asked — as it is
+    // now: scope and the patient's key are the current form's.
+    let asked = recorded
         .iter()
-        .take_while(|e| as_of.is_none_or(|t| e.recorded_at <= t))
-        .take_while(|e| at_version.is_none_or(|v| e.version <= v))
-    {
+        .position(|e| {
+            as_of.is_some_and(|t| e.recorded_at > t) || at_version.is_some_and(|v| e.version > v)
+        })
+        .unwrap_or(recorded.len());
+    for e in &recorded[..asked] {
         let event: FormEvent = e.decode().map_err(CommandError::Unreadable)?;
         if let FormEvent::FormDrafted {
             carried_over: c, ..
@@ -948,29 +1032,34 @@ async fn view_form(
         version = e.version;
         updated_at = Some(e.recorded_at);
     }
-    if !state.exists {
+    let mut current = (asked < recorded.len()).then(|| state.clone());
+    if let Some(now) = current.as_mut() {
+        for e in &recorded[asked..] {
+            let event: FormEvent = e.decode().map_err(CommandError::Unreadable)?;
+            *now = std::mem::take(now).apply(&event);
+        }
+    }
+    let now = current.as_ref().unwrap_or(&state);
+    if !now.exists {
         return Err(CommandError::Rejected(FormError::NotFound));
+    }
+    if !state.exists || !may_read(&state, actor) {
+        // Not found rather than forbidden: whether a form exists elsewhere is not the
+        // caller's business. A form that did not exist yet at the time asked is no refusal for
+        // a caller who may read it now.
+        if !state.exists && may_read(now, actor) {
+            return Err(CommandError::Rejected(FormError::NotFound));
+        }
+        return match refusal_of(id, now) {
+            Some(refused) => Ok(Viewed::Refused(refused)),
+            None => Err(CommandError::Rejected(FormError::NotFound)),
+        };
     }
     // The patient as the form names them now, even when an earlier version was asked for.
-    let last_named = recorded
-        .iter()
-        .rev()
-        .find(|e| matches!(e.event_type.as_str(), "FormDrafted" | "PatientDataChanged"));
-    let patient_key = match last_named.map(|e| e.decode::<FormEvent>()) {
-        Some(Ok(
-            FormEvent::FormDrafted { patient, .. } | FormEvent::PatientDataChanged { patient, .. },
-        )) => state.program.map(|p| patient.key(p)),
-        Some(Err(e)) => return Err(CommandError::Unreadable(e)),
-        _ => None,
-    };
-    let allowed = state.in_scope(actor)
-        || (actor.role == Role::Auditor && state.program == Some(actor.program));
-    if !allowed {
-        // Not found rather than forbidden: whether a form exists elsewhere is not the
-        // caller's business.
-        return Err(CommandError::Rejected(FormError::NotFound));
-    }
-    Ok(FormView {
+    let patient_key = now
+        .program
+        .and_then(|p| now.patient.as_ref().map(|patient| patient.key(p)));
+    Ok(Viewed::Form(Box::new(FormView {
         id: id.to_owned(),
         version,
         program: state.program,
@@ -1011,7 +1100,7 @@ async fn view_form(
         },
         updated_at,
         patient_key,
-    })
+    })))
 }
 
 /// The operator registers a medical institution in the master (monthly maintenance).

@@ -3,6 +3,7 @@
 //! append, optimistic concurrency, idempotency) hold for all of them in one place.
 
 pub mod accounts;
+pub mod audit;
 pub mod credentials;
 pub mod forms;
 pub mod import_source;

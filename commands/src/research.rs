@@ -10,13 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::form::Actor;
-use domain::pseudonym::PseudonymKey;
+use domain::pseudonym::{ResearchKey, StudyKey};
 use domain::research::{
     authorize, ExtractFile, ExtractRequest, FileFormat, RecordExtract, ResearchError,
     ResearchEvent, ResearchExtract,
 };
 use domain::Aggregate;
-use domain::Program;
 use eventstore::{EventStore, IdempotencyKey, Metadata, StoreError};
 use parquet::basic::Compression;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type};
@@ -122,7 +121,7 @@ pub async fn wait_for_view(store: &Arc<dyn EventStore>) -> Result<u64, ExtractEr
 pub async fn extract(
     store: &Arc<dyn EventStore>,
     masters: &MasterCache,
-    key: &PseudonymKey,
+    key: &ResearchKey,
     actor: &Actor,
     request: &ExtractRequest,
     dir: &Path,
@@ -254,7 +253,7 @@ const BOTH: Formats = Formats {
 /// Returns the rows and the files.
 pub async fn write_unrecorded(
     store: &Arc<dyn EventStore>,
-    key: &PseudonymKey,
+    key: &ResearchKey,
     request: &ExtractRequest,
     dir: &Path,
     name: &str,
@@ -269,7 +268,7 @@ pub async fn write_unrecorded(
 /// between them is what keeps memory constant (two pages in flight, one row group buffered).
 async fn write_files(
     store: &Arc<dyn EventStore>,
-    key: &PseudonymKey,
+    key: &ResearchKey,
     request: &ExtractRequest,
     part: &impl Fn(FileFormat) -> PathBuf,
     formats: Formats,
@@ -286,9 +285,10 @@ async fn write_files(
     let as_of = snapshot.position().await?;
     let total = snapshot.count(&selection).await?;
     progress(0, total);
+    // The study's own pseudonyms: the same patient under the same pseudonym in every extract
+    // of one approval, under another in another study's, and never the bus's.
     let sink = Sink::create(
-        key.clone(),
-        request.program,
+        key.study(request.program, &request.approval),
         formats.csv.then(|| part(FileFormat::Csv)).as_deref(),
         formats
             .parquet
@@ -378,7 +378,7 @@ impl Hashing<std::fs::File> {
     }
 }
 
-/// One row of an extract, as written: the patient only as the keyed pseudonym.
+/// One row of an extract, as written: the patient only as the study's pseudonym.
 #[derive(Debug, Clone)]
 pub struct ExtractRow {
     pub pseudonym: String,
@@ -403,9 +403,9 @@ pub struct ExtractRow {
 }
 
 impl ExtractRow {
-    fn from_source(row: SourceRow, key: &PseudonymKey, program: Program) -> Self {
+    fn from_source(row: SourceRow, study: &StudyKey) -> Self {
         ExtractRow {
-            pseudonym: key.pseudonym(program, &row.patient_key),
+            pseudonym: study.pseudonym(&row.patient_key),
             linkage_id: row.linkage_id,
             age_years: i32::try_from(row.age_years).unwrap_or(i32::MAX),
             sex: row.sex,
@@ -542,8 +542,7 @@ pub fn parquet_schema() -> String {
 
 /// Both files of one extract, written row by row.
 struct Sink {
-    key: PseudonymKey,
-    program: Program,
+    study: StudyKey,
     csv: Option<csv::Writer<Hashing<std::fs::File>>>,
     parquet: Option<SerializedFileWriter<Hashing<std::fs::File>>>,
     group: Vec<ExtractRow>,
@@ -552,8 +551,7 @@ struct Sink {
 
 impl Sink {
     fn create(
-        key: PseudonymKey,
-        program: Program,
+        study: StudyKey,
         csv_path: Option<&Path>,
         parquet_path: Option<&Path>,
     ) -> Result<Self, ExtractError> {
@@ -590,8 +588,7 @@ impl Sink {
             None => None,
         };
         Ok(Sink {
-            key,
-            program,
+            study,
             csv,
             parquet,
             group: Vec::with_capacity(ROW_GROUP_ROWS),
@@ -600,7 +597,7 @@ impl Sink {
     }
 
     fn push(&mut self, source: SourceRow) -> Result<(), ExtractError> {
-        let row = ExtractRow::from_source(source, &self.key, self.program);
+        let row = ExtractRow::from_source(source, &self.study);
         self.rows += 1;
         if let Some(csv) = &mut self.csv {
             Self::write_csv(csv, &row)?;

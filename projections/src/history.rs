@@ -1,6 +1,7 @@
 //! The history inquiry view (履歴照会): one row per event of a form, a form read, an account or
 //! an institution, with when, who (account and role), what (the event type), why (the reason)
-//! and the details — for edits each item's old and new value. Each row names the form, the
+//! and the details — for edits each item's old and new value — and one per read refused on a
+//! form, an account or an institution (`ReadRefused`, under the record's program). Each row names the form, the
 //! patient (by grouping key), the institution and the account it concerns, so that the history
 //! of any of them is one indexed query.
 //!
@@ -19,6 +20,9 @@ use std::collections::HashMap;
 use crate::{insert_rows, millis, Param, Projection, ProjectionError, Tx};
 
 pub const NAME: &str = "history";
+
+/// The event type of a refused read: the auditors' entries.
+pub const READ_REFUSED: &str = "ReadRefused";
 
 pub struct History;
 
@@ -44,7 +48,14 @@ impl Projection for History {
     }
 
     fn stream_types(&self) -> &'static [&'static str] {
-        &["form", domain::audit::FORM_READS, "account", "institution"]
+        &[
+            "form",
+            domain::audit::FORM_READS,
+            domain::audit::ACCOUNT_READS,
+            domain::audit::INSTITUTION_READS,
+            "account",
+            "institution",
+        ]
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -67,6 +78,8 @@ impl Projection for History {
         let mut forms: HashMap<String, (String, String)> = HashMap::new();
         let mut drafted = vec![];
         let mut rekeyed: Vec<(String, String)> = vec![];
+        // A refused read's row is under the record's program, not the caller's.
+        let mut programs: HashMap<u64, domain::Program> = HashMap::new();
         for event in events {
             let item = match event.stream.stream_type.as_str() {
                 "form" => {
@@ -98,10 +111,42 @@ impl Projection for History {
                     Decoded::Form(event.stream.id.clone(), details)
                 }
                 domain::audit::FORM_READS => {
-                    let AccessEvent::FormRead {
-                        form, what, origin, ..
-                    } = event.decode().map_err(|e| event_error(event, e))?;
-                    Decoded::Form(form, json!({ "what": what, "origin": origin }))
+                    match event.decode().map_err(|e| event_error(event, e))? {
+                        AccessEvent::FormRead {
+                            form, what, origin, ..
+                        } => Decoded::Form(form, json!({ "what": what, "origin": origin })),
+                        AccessEvent::ReadRefused {
+                            record,
+                            program,
+                            what,
+                            origin,
+                            ..
+                        } => {
+                            programs.insert(event.position, program);
+                            Decoded::Form(record, refused(&what, &origin))
+                        }
+                    }
+                }
+                // Refused reads of an account's or an institution's history.
+                domain::audit::ACCOUNT_READS | domain::audit::INSTITUTION_READS => {
+                    let AccessEvent::ReadRefused {
+                        record,
+                        program,
+                        what,
+                        origin,
+                        ..
+                    } = event.decode().map_err(|e| event_error(event, e))?
+                    else {
+                        return Err(event_error(event, "a read of an account or institution"));
+                    };
+                    programs.insert(event.position, program);
+                    let mut subjects = Subjects::default();
+                    if event.stream.stream_type == domain::audit::ACCOUNT_READS {
+                        subjects.account_id = Some(record);
+                    } else {
+                        subjects.institution = Some(record);
+                    }
+                    Decoded::Other(subjects, Some(refused(&what, &origin)))
                 }
                 "account" => {
                     let e: AccountEvent = event.decode().map_err(|e| event_error(event, e))?;
@@ -118,17 +163,23 @@ impl Projection for History {
                             .and_then(Value::as_str)
                             .map(str::to_owned),
                     };
-                    Decoded::Other(Subjects {
-                        account_id: Some(event.stream.id.clone()),
-                        institution,
-                        ..Subjects::default()
-                    })
+                    Decoded::Other(
+                        Subjects {
+                            account_id: Some(event.stream.id.clone()),
+                            institution,
+                            ..Subjects::default()
+                        },
+                        None,
+                    )
                 }
                 // Institution master events: the stream id is the institution code.
-                _ => Decoded::Other(Subjects {
-                    institution: Some(event.stream.id.clone()),
-                    ..Subjects::default()
-                }),
+                _ => Decoded::Other(
+                    Subjects {
+                        institution: Some(event.stream.id.clone()),
+                        ..Subjects::default()
+                    },
+                    None,
+                ),
             };
             decoded.push(item);
         }
@@ -184,11 +235,17 @@ impl Projection for History {
                     };
                     (subjects, details)
                 }
-                Decoded::Other(subjects) => (subjects, event.payload.clone()),
+                Decoded::Other(subjects, details) => {
+                    (subjects, details.unwrap_or_else(|| event.payload.clone()))
+                }
             };
+            let program = programs
+                .get(&event.position)
+                .copied()
+                .or(event.metadata.program);
             rows.push(vec![
                 Param::from(event.position as i64),
-                Param::Text(event.metadata.program.map(|p| p.as_str().to_owned())),
+                Param::Text(program.map(|p| p.as_str().to_owned())),
                 event.stream.stream_type.clone().into(),
                 event.stream.id.clone().into(),
                 (event.version as i64).into(),
@@ -252,9 +309,15 @@ impl Projection for History {
 
 /// An event of the page, decoded once.
 enum Decoded {
-    /// Of a form (its own event or a read of it), with the details shown.
+    /// Of a form (its own event, a read of it or a refused one), with the details shown.
     Form(String, Value),
-    Other(Subjects),
+    /// Of an account or an institution, with the details shown (default: the payload).
+    Other(Subjects, Option<Value>),
+}
+
+/// What the history shows of a refused read: the route and where it came from, marked.
+fn refused(what: &str, origin: &Option<String>) -> Value {
+    json!({ "what": what, "origin": origin, "refused": true })
 }
 
 /// What the history shows of a form event: everything but the patient's identity and the

@@ -1,4 +1,5 @@
-//! The read audit view: who read which patient's forms, when and from where.
+//! The read audit view: who read which patient's forms, when, from where and through which
+//! route — and who tried and was refused (`refused`).
 
 use domain::audit::{AccessEvent, FORM_READS};
 use domain::form::FormEvent;
@@ -48,20 +49,36 @@ impl Projection for Reads {
             )?;
             return Ok(());
         }
-        let AccessEvent::FormRead {
-            form,
-            program,
-            patient_key,
-            what: _,
-            origin,
-        } = event.decode().map_err(|e| ProjectionError::Event {
+        let decoded = event.decode().map_err(|e| ProjectionError::Event {
             position: event.position,
             reason: e.to_string(),
         })?;
+        // A refused read is listed under the record's program (its auditors'), whatever the
+        // caller's program was.
+        let (form, program, patient_key, what, origin, refused) = match decoded {
+            AccessEvent::FormRead {
+                form,
+                program,
+                patient_key,
+                what,
+                origin,
+            } => (form, program, patient_key, what, origin, false),
+            AccessEvent::ReadRefused {
+                record,
+                program,
+                patient_key: Some(patient_key),
+                what,
+                origin,
+            } => (record, program, patient_key, what, origin, true),
+            // Without a patient there is no one to list it under.
+            AccessEvent::ReadRefused {
+                patient_key: None, ..
+            } => return Ok(()),
+        };
         exec!(
             tx,
             "INSERT INTO form_reads (position, form_id, patient_key, program, account_id, role, \
-             origin, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             origin, read_at, what, refused) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (position) DO NOTHING",
             event.position as i64,
             form,
@@ -71,6 +88,8 @@ impl Projection for Reads {
             event.metadata.role.as_str(),
             origin,
             millis(event.recorded_at),
+            what,
+            refused,
         )?;
         Ok(())
     }
@@ -84,9 +103,14 @@ pub struct ReadEntry {
     pub origin: Option<String>,
     /// Unix milliseconds.
     pub read_at: i64,
+    /// The route: `form`, `form_as_of`, `judgment`, `history`, `diff`, `scan`, and for refused
+    /// attempts also `patient_history`, `read_audit`, `carry_over`.
+    pub what: Option<String>,
+    /// The read was refused (out of the caller's scope): nothing was shown.
+    pub refused: bool,
 }
 
-/// Reads of the forms of one patient (by patient key), newest first.
+/// Reads of the forms of one patient (by patient key), and the refused attempts, newest first.
 pub async fn of_patient(
     sql: &SqlPool,
     program: &str,
@@ -95,7 +119,7 @@ pub async fn of_patient(
 ) -> Result<Vec<ReadEntry>, sqlx::Error> {
     eventstore::on_sql!(sql, reader, |p| {
         sqlx::query_as::<_, ReadEntry>(
-            "SELECT form_id, account_id, role, origin, read_at FROM form_reads \
+            "SELECT form_id, account_id, role, origin, read_at, what, refused FROM form_reads \
              WHERE program = $1 AND patient_key = $2 ORDER BY read_at DESC, position DESC LIMIT $3",
         )
         .bind(program)

@@ -46,7 +46,8 @@ pub const NO_PROGRAM: &str = "registry";
 pub struct BusEvent {
     /// UUID v7, unique: consumers deduplicate by it.
     pub event_id: String,
-    /// `form`, `account`, `institution`, `master`, `form_reads`, `patient`.
+    /// `form`, `account`, `institution`, `master`, `municipality_master`, `form_reads`,
+    /// `account_reads`, `institution_reads`, `patient`, `research_extract`, `import_job`.
     pub stream_type: String,
     /// The stream's id; for `patient` streams the patient pseudonym, never the patient key.
     pub stream_id: String,
@@ -155,7 +156,7 @@ fn redact_payload(event: &RecordedEvent, key: &PseudonymKey) -> Result<Box<RawVa
         "institution" => institution(decode(event)?),
         "master" => master(decode(event)?),
         "municipality_master" => municipalities(decode(event)?),
-        "form_reads" => access(decode(event)?, key),
+        "form_reads" | "account_reads" | "institution_reads" => access(decode(event)?, key),
         "patient" => patient(decode(event)?),
         "research_extract" => research(decode(event)?),
         domain::import_job::STREAM_TYPE => import(decode(event)?),
@@ -421,6 +422,19 @@ fn access(e: AccessEvent, key: &PseudonymKey) -> Box<RawValue> {
             form,
             program: program.as_str().to_owned(),
             patient: key.pseudonym(program, &patient_key),
+            what,
+        }),
+        // As a read: the patient as the pseudonym, never the caller's address.
+        AccessEvent::ReadRefused {
+            record,
+            program,
+            patient_key,
+            what,
+            origin: _,
+        } => raw(&BusReadRefused {
+            record,
+            program: program.as_str().to_owned(),
+            patient: patient_key.map(|k| key.pseudonym(program, &k)),
             what,
         }),
     }
@@ -714,6 +728,21 @@ pub struct BusFormRead {
     pub what: String,
 }
 
+/// A read of an existing record refused for the caller's scope (the caller is the metadata's
+/// actor; the subject's program is the caller's).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BusReadRefused {
+    /// The form id, account id or institution code asked for (the stream type says which).
+    pub record: String,
+    /// The record's program, whose auditors see the attempt.
+    pub program: String,
+    /// For a form, the keyed patient pseudonym.
+    pub patient: Option<String>,
+    /// The route: `form`, `form_as_of`, `judgment`, `history`, `diff`, `scan`,
+    /// `patient_history`, `read_audit`, `carry_over`, `account_history`, `institution_history`.
+    pub what: String,
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BusLinkageInquired {
     pub request_id: String,
@@ -871,6 +900,9 @@ pub fn payload_schemas() -> Vec<(&'static str, &'static str, SchemaFn)> {
             s!(BusMunicipalityVersionPublished),
         ),
         ("form_reads", "FormRead", s!(BusFormRead)),
+        ("form_reads", "ReadRefused", s!(BusReadRefused)),
+        ("account_reads", "ReadRefused", s!(BusReadRefused)),
+        ("institution_reads", "ReadRefused", s!(BusReadRefused)),
         ("patient", "LinkageInquired", s!(BusLinkageInquired)),
         ("patient", "LinkageIdAssigned", s!(BusLinkageIdAssigned)),
         ("patient", "LinkageNotFound", s!(BusLinkageNotFound)),

@@ -326,6 +326,41 @@ pub fn every_event() -> Vec<Sample> {
             origin: Some(ORIGIN.into()),
         },
     ));
+    // Refused reads: of a form (by a 小慢 account), of an account's and an institution's
+    // history.
+    out.push(sample(
+        "form_reads",
+        Some(Program::Shoman),
+        &AccessEvent::ReadRefused {
+            record: "form-1".into(),
+            program: Program::Nanbyo,
+            patient_key: Some(patient().key(Program::Nanbyo)),
+            what: "form".into(),
+            origin: Some(ORIGIN.into()),
+        },
+    ));
+    out.push(sample(
+        "account_reads",
+        n,
+        &AccessEvent::ReadRefused {
+            record: "doctor-1".into(),
+            program: Program::Nanbyo,
+            patient_key: None,
+            what: "account_history".into(),
+            origin: Some(ORIGIN.into()),
+        },
+    ));
+    out.push(sample(
+        "institution_reads",
+        n,
+        &AccessEvent::ReadRefused {
+            record: HOSPITAL.into(),
+            program: Program::Nanbyo,
+            patient_key: None,
+            what: "institution_history".into(),
+            origin: Some(ORIGIN.into()),
+        },
+    ));
     let patient_events = [
         PatientEvent::LinkageInquired {
             request_id: "req-1".into(),
@@ -449,7 +484,8 @@ pub fn stream_id(sample: &Sample) -> String {
         "institution" => HOSPITAL.into(),
         "master" => "diseases".into(),
         "municipality_master" => domain::municipality::MUNICIPALITY_MASTER_STREAM.into(),
-        "account" => "doctor-1".into(),
+        "account" | "account_reads" => "doctor-1".into(),
+        "institution_reads" => HOSPITAL.into(),
         "research_extract" => "extract-1".into(),
         domain::import_job::STREAM_TYPE => "job-1".into(),
         _ => "form-1".into(),

@@ -220,7 +220,24 @@ impl Api {
         what: &str,
         request: impl std::future::Future<Output = Reply>,
     ) {
+        self.assert_refused_with(what, request, None).await;
+    }
+
+    /// As [`Api::assert_forbidden`], for a read of form `form`: the one thing appended is the
+    /// record of the refused attempt (`ReadRefused` as route `route`, by `account`).
+    async fn assert_refused_with(
+        &self,
+        what: &str,
+        request: impl std::future::Future<Output = Reply>,
+        read: Option<(&str, &str, &str)>,
+    ) {
+        // Refused reads of earlier calls are recorded after their answer: not this call's.
+        commands::audit::settled().await;
         let before = self.head().await;
+        let refusals = match read {
+            Some((form, _, _)) => self.stream("form_reads", form).await.len(),
+            None => 0,
+        };
         let r = request.await;
         assert_eq!(
             r.code(),
@@ -235,11 +252,26 @@ impl Api {
             "{what}: the refusal names the permission: {}",
             r.body
         );
-        assert_eq!(
-            self.head().await,
-            before,
-            "{what}: a refusal appends nothing"
-        );
+        commands::audit::settled().await;
+        if let Some((form, route, account)) = read {
+            let reads = self.stream("form_reads", form).await;
+            assert_eq!(reads.len(), refusals + 1, "{what}: the attempt is recorded");
+            let last = reads.last().expect("the record");
+            assert_eq!(last.event_type, "ReadRefused", "{what}");
+            assert_eq!(last.payload["what"], route, "{what}");
+            assert_eq!(last.metadata.actor, account, "{what}");
+            assert_eq!(
+                self.head().await,
+                last.position,
+                "{what}: nothing else is appended"
+            );
+        } else {
+            assert_eq!(
+                self.head().await,
+                before,
+                "{what}: a refusal appends nothing"
+            );
+        }
     }
 }
 
@@ -1782,16 +1814,18 @@ async fn read_audit(db: Db) {
     // The audit query is not itself a read of the patient's data.
     assert_eq!(api.stream("form_reads", &id).await.len(), 1);
 
-    // Nobody else lists reads; another program's auditor does not find the form.
+    // Nobody else lists reads (the attempt is recorded); another program's auditor does not
+    // find the form.
     for who in [
         Who::new(Role::Operator),
         doctor_at(HOSPITAL),
         hokkaido(Role::MunicipalityAdmin),
     ] {
-        let token = api.token(who).await;
-        api.assert_forbidden(
+        let login = api.who(who).await;
+        api.assert_refused_with(
             "a non-auditor lists reads",
-            api.get(&format!("/api/audit/reads?form={id}"), &token),
+            api.get(&format!("/api/audit/reads?form={id}"), &login.token),
+            Some((&id, "read_audit", &login.account_id)),
         )
         .await;
     }

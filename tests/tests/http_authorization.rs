@@ -2,7 +2,9 @@
 //! account at one hospital or of Hokkaido, and no login at all), then the cases across
 //! programs (難病 ↔ 小慢), institutions (hospital A ↔ hospital B) and jurisdictions (Hokkaido ↔
 //! Tokyo). Every call is made with a real, logged-in account against the real router, on fresh
-//! state for every mutating cell; a refused call must also leave the event store as it was.
+//! state for every mutating cell; a refused call must also leave the event store as it was —
+//! but for a refused read of an existing form, which leaves exactly its record (`ReadRefused`,
+//! issue 12 §4) and answers as if the form did not exist.
 
 mod support;
 
@@ -207,6 +209,9 @@ struct Endpoint {
     appends: bool,
     /// The call is made with a new session of the caller's account (logout ends it).
     fresh_session: bool,
+    /// A read of the fixture's form: refused (403 or 404), it records the attempt as this
+    /// route (`what` of `ReadRefused`) and nothing else.
+    refusal: Option<&'static str>,
 }
 
 fn get(label: &str, path: &'static str, fixture: Fixture, appends: bool) -> Endpoint {
@@ -218,6 +223,7 @@ fn get(label: &str, path: &'static str, fixture: Fixture, appends: bool) -> Endp
         payload: Payload::Nothing,
         appends,
         fresh_session: false,
+        refusal: None,
     }
 }
 
@@ -230,6 +236,7 @@ fn post(label: &str, path: &'static str, fixture: Fixture, payload: Payload) -> 
         payload,
         appends: true,
         fresh_session: false,
+        refusal: None,
     }
 }
 
@@ -344,12 +351,15 @@ fn switch() -> Endpoint {
 }
 
 fn reads(program: Program) -> Endpoint {
-    get(
-        &format!("list who read a {program} patient"),
-        "/api/audit/reads?form={form}",
-        Fixture::Received(program),
-        false,
-    )
+    Endpoint {
+        refusal: Some("read_audit"),
+        ..get(
+            &format!("list who read a {program} patient"),
+            "/api/audit/reads?form={form}",
+            Fixture::Received(program),
+            false,
+        )
+    }
 }
 
 /// The search path the table uses: oldest received forms first, so that the shared fixture
@@ -468,57 +478,75 @@ fn stage(fixture: Fixture) -> String {
 }
 
 fn show_form(f: Fixture) -> Endpoint {
-    get(
-        &format!("show a {}", stage(f)),
-        "/api/forms/{form}",
-        f,
-        true,
-    )
+    Endpoint {
+        refusal: Some("form"),
+        ..get(
+            &format!("show a {}", stage(f)),
+            "/api/forms/{form}",
+            f,
+            true,
+        )
+    }
 }
 
 fn judgment(f: Fixture) -> Endpoint {
-    get(
-        &format!("judgment of a {}", stage(f)),
-        "/api/forms/{form}/judgment",
-        f,
-        true,
-    )
+    Endpoint {
+        refusal: Some("judgment"),
+        ..get(
+            &format!("judgment of a {}", stage(f)),
+            "/api/forms/{form}/judgment",
+            f,
+            true,
+        )
+    }
 }
 
 fn form_history(f: Fixture) -> Endpoint {
-    get(
-        &format!("history of a {}", stage(f)),
-        "/api/forms/{form}/history",
-        f,
-        true,
-    )
+    Endpoint {
+        refusal: Some("history"),
+        ..get(
+            &format!("history of a {}", stage(f)),
+            "/api/forms/{form}/history",
+            f,
+            true,
+        )
+    }
 }
 
 fn form_diff(f: Fixture) -> Endpoint {
-    get(
-        &format!("diff of a {}", stage(f)),
-        "/api/forms/{form}/diff?from=1&to=2",
-        f,
-        true,
-    )
+    Endpoint {
+        refusal: Some("diff"),
+        ..get(
+            &format!("diff of a {}", stage(f)),
+            "/api/forms/{form}/diff?from=1&to=2",
+            f,
+            true,
+        )
+    }
 }
 
 fn patient_history(f: Fixture) -> Endpoint {
-    get(
-        &format!("history of the patient of a {}", stage(f)),
-        "/api/history?patient_of_form={form}",
-        f,
-        false,
-    )
+    Endpoint {
+        refusal: Some("patient_history"),
+        ..get(
+            &format!("history of the patient of a {}", stage(f)),
+            "/api/history?patient_of_form={form}",
+            f,
+            false,
+        )
+    }
 }
 
 fn scan() -> Endpoint {
-    get(
-        "scan of a paper form",
-        "/api/forms/{form}/scan",
-        Fixture::Paper,
-        true,
-    )
+    Endpoint {
+        refusal: Some("scan"),
+        ..get(
+            "scan of a paper form",
+            "/api/forms/{form}/scan",
+            Fixture::Paper,
+            true,
+        )
+    }
 }
 
 fn form_post(action: &str, path: &'static str, f: Fixture, payload: Payload) -> Endpoint {
@@ -1616,6 +1644,32 @@ impl Harness {
         .expect("count events")
     }
 
+    /// The `n` latest events: stream, event type, payload and metadata.
+    async fn latest_events(&self, n: i64) -> Vec<Value> {
+        let sql = self.store.sql();
+        let rows: Vec<(String, String, String, String, String)> =
+            eventstore::on_sql!(&sql, reader, |p| {
+                sqlx::query_as(
+                    "SELECT stream_type, stream_id, event_type, CAST(payload AS TEXT), \
+                     CAST(metadata AS TEXT) FROM events ORDER BY global_position DESC LIMIT $1",
+                )
+                .bind(n)
+                .fetch_all(p)
+                .await
+            })
+            .expect("latest events");
+        rows.into_iter()
+            .map(|(t, id, event_type, payload, metadata)| {
+                json!({
+                    "stream": format!("{t}/{id}"),
+                    "event_type": event_type,
+                    "payload": serde_json::from_str::<Value>(&payload).unwrap_or(Value::Null),
+                    "metadata": serde_json::from_str::<Value>(&metadata).unwrap_or(Value::Null),
+                })
+            })
+            .collect()
+    }
+
     fn next(&self) -> u64 {
         self.serial.fetch_add(1, Ordering::Relaxed)
     }
@@ -2077,6 +2131,7 @@ impl Harness {
             token,
             body,
             target,
+            login,
         }
     }
 
@@ -2087,10 +2142,46 @@ impl Harness {
             token,
             body,
             target,
+            login,
         } = self.request(ep, caller).await;
+        // A refused read of the form records the attempt after answering: wait for that record
+        // (and any earlier cell's), then look at everything the cell appended.
+        let refusal = match (expect, ep.refusal, &login) {
+            (Expect::Hidden | Expect::Forbidden, Some(what), Some(l))
+                if !target.form.is_empty() =>
+            {
+                Some((what, l.account_id.clone()))
+            }
+            _ => None,
+        };
+        commands::audit::settled().await;
         let before = self.events().await;
         let (status, value) = self.call(ep.verb, &path, token.as_deref(), body).await;
-        let appended = self.events().await != before;
+        commands::audit::settled().await;
+        let after = self.events().await;
+        let (appended, refusal_verdict) = match &refusal {
+            None => (after != before, Ok(())),
+            Some((what, actor)) => {
+                let new = self.latest_events(after - before).await;
+                let recorded = |e: &Value| {
+                    e["event_type"] == "ReadRefused"
+                        && e["stream"] == format!("form_reads/{}", target.form)
+                        && e["payload"]["what"] == *what
+                        && e["payload"]["record"] == target.form.as_str()
+                        && e["metadata"]["actor"] == actor.as_str()
+                };
+                match new.as_slice() {
+                    [one] if recorded(one) => (false, Ok(())),
+                    [] => (false, Err("the refused read left no record".to_owned())),
+                    other => (
+                        true,
+                        Err(format!(
+                            "a refused read appended {other:?}, not one ReadRefused ({what})"
+                        )),
+                    ),
+                }
+            }
+        };
         // An accepted upload starts a job that appends events in the background: wait for it
         // to end, whatever the cell expected, so that no later cell counts its events as its
         // own (a refused call would look as if it appended something).
@@ -2108,7 +2199,8 @@ impl Harness {
             ep.appends,
             &target.ids,
             job.as_ref(),
-        );
+        )
+        .and(refusal_verdict);
         if verdict.is_ok() && matches!(ep.payload, Payload::Password) {
             if let Some(l) = self.logins.lock().expect("logins").get_mut(&caller) {
                 l.password = next_password(&l.password);
@@ -2142,6 +2234,7 @@ struct Request {
     token: Option<String>,
     body: Body,
     target: Target,
+    login: Option<Login>,
 }
 
 impl Body {

@@ -3,7 +3,8 @@
 //! recipient numbers, access keys, free-text items and remarks), and every byte that leaves —
 //! the CSV, the Parquet file (raw and decoded), the HTTP answers and the recorded event — is
 //! scanned for them. Then: who is in an extract and who is not, the pseudonym's stability, and
-//! bad requests that must append nothing and write nothing.
+//! bad requests that must append nothing and write nothing; and that nothing of an extract can be
+//! joined to the events on NATS (the relay runs against the real nats-server).
 
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
@@ -20,6 +21,8 @@ use nanbyo_tests::{fresh_store, Db};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+
+mod relay_support;
 
 const HOSPITAL: &str = "0110113719";
 const HOKKAIDO: &str = "010006";
@@ -158,6 +161,12 @@ fn person(n: u32, consent_marker: &str) -> Person {
 
 impl Env {
     async fn new(db: Db) -> Env {
+        Env::start(db, None).await
+    }
+
+    /// As [`Env::new`], also relaying every event to JetStream with `nats` (the relay's
+    /// pseudonym key is the one of the data directory, as in production).
+    async fn start(db: Db, nats: Option<api::nats::NatsSettings>) -> Env {
         let (store, _url) = fresh_store(db).await;
         let data_dir =
             std::env::temp_dir().join(format!("nanbyo-research-{}", uuid::Uuid::new_v4().simple()));
@@ -171,7 +180,8 @@ impl Env {
         )
         .await
         .expect("bind")
-        .with_data_dir(data_dir.clone());
+        .with_data_dir(data_dir.clone())
+        .with_nats(nats, data_dir.clone());
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped(std::future::pending()).into_future());
         let accounts = Provisioner::new(store.clone());
@@ -661,8 +671,12 @@ async fn only_consenting_forms_in_the_filter_under_a_stable_pseudonym(db: Db) {
     let id = first["id"].as_str().expect("id");
     let (csv, _) = env.download(id, "csv").await;
     let rows = csv_rows(&csv);
-    let key = commands::secrets::key_file(&env.data_dir.join("pseudonym.key")).expect("key");
-    let pseudonym = |p: &Person| key.pseudonym(Program::Nanbyo, &p.key());
+    // The research key of the data directory, re-keyed per approved study.
+    let key = commands::secrets::research_key_file(&env.data_dir.join("research.key"))
+        .expect("research key");
+    let in_study =
+        |approval: &str, p: &Person| key.study(Program::Nanbyo, approval).pseudonym(&p.key());
+    let pseudonym = |p: &Person| in_study("IRB-A", p);
 
     // In: the consenting patients' submitted, received and certified Parkinson forms.
     let mut seen: Vec<String> = rows.iter().map(|r| r["pseudonym"].clone()).collect();
@@ -709,7 +723,8 @@ async fn only_consenting_forms_in_the_filter_under_a_stable_pseudonym(db: Db) {
     let age: i64 = born_1941["age_years"].parse().expect("age");
     assert!(age == year - 1941 || age == year - 1942, "age {age}");
 
-    // A second extract, certified only: the same patient under the same pseudonym.
+    // A second extract, certified only, of another study: the same patients under that study's
+    // own pseudonyms, which nothing joins to the first study's.
     let second = env
         .extract(json!({"purpose": "研究B", "approval": "IRB-B", "certified_only": true}))
         .await;
@@ -719,9 +734,16 @@ async fn only_consenting_forms_in_the_filter_under_a_stable_pseudonym(db: Db) {
     let rows2 = csv_rows(&csv2);
     let mut in_second: Vec<&str> = rows2.iter().map(|r| r["pseudonym"].as_str()).collect();
     in_second.sort();
-    let mut want = vec![pseudonym(&c.repeat), pseudonym(&c.other_disease)];
+    let mut want = vec![
+        in_study("IRB-B", &c.repeat),
+        in_study("IRB-B", &c.other_disease),
+    ];
     want.sort();
     assert_eq!(in_second, want, "{rows2:?}");
+    assert_ne!(in_study("IRB-B", &c.repeat), pseudonym(&c.repeat));
+    assert!(rows2
+        .iter()
+        .all(|r| !rows.iter().any(|f| f["pseudonym"] == r["pseudonym"])));
     assert!(rows2.iter().all(|r| r["review_result"] == "certified"));
     assert_eq!(second["rows"], json!(2));
 
@@ -756,7 +778,10 @@ async fn only_consenting_forms_in_the_filter_under_a_stable_pseudonym(db: Db) {
         }))
         .await;
     let (csv3, _) = env.download(again["id"].as_str().expect("id"), "csv").await;
-    assert_eq!(csv3, csv, "the rebuilt view extracts the same bytes");
+    assert_eq!(
+        csv3, csv,
+        "the rebuilt view extracts the same bytes, the same study the same pseudonyms"
+    );
 }
 
 async fn bad_requests_are_refused_and_append_nothing(db: Db) {
@@ -910,6 +935,7 @@ async fn bad_requests_are_refused_and_append_nothing(db: Db) {
     for path in [
         format!("/api/research/extracts/{id}/xlsx"),
         "/api/research/extracts/..%2F..%2Fpseudonym.key/csv".to_owned(),
+        "/api/research/extracts/..%2F..%2Fresearch.key/csv".to_owned(),
         format!("/api/research/extracts/{}/csv", uuid::Uuid::now_v7()),
     ] {
         let (got, _, _) = env
@@ -917,6 +943,90 @@ async fn bad_requests_are_refused_and_append_nothing(db: Db) {
             .await;
         assert_eq!(got, StatusCode::NOT_FOUND, "{path}");
     }
+}
+
+/// Issue 12 §7: an extract row cannot be joined to the bus. Everyone who reads the JetStream
+/// stream sees each form's id, institution, doctor and jurisdiction beside the patient's bus
+/// pseudonym; if an extract's pseudonym (or linkage id) were on the bus too, its rows would lead
+/// back to those. The other columns are coded clinical values (a disease code, a sex, a month,
+/// `meets`) that the bus carries by design and that many rows share: what must not be shared is
+/// what singles out a row's patient.
+async fn no_value_of_an_extract_is_on_the_bus(db: Db) {
+    let url = relay_support::shared_nats_url();
+    let relay = relay_support::relay_config(&url);
+    let stream = relay.stream.name.clone();
+    let env = Env::start(
+        db,
+        Some(api::nats::NatsSettings {
+            relay,
+            linkage: None,
+        }),
+    )
+    .await;
+    let c = cohort(&env).await;
+    assign_linkage(&env.store, &c.repeat.key(), "LNK-0000-BUS-1").await;
+    let answer = env
+        .extract(json!({"purpose": "バスとの突合せ検査", "approval": "IRB-BUS-1"}))
+        .await;
+    let id = answer["id"].as_str().expect("id");
+    let (csv, _) = env.download(id, "csv").await;
+    let (pq, _) = env.download(id, "parquet").await;
+    let csv = csv_rows(&csv);
+    let (pq, _) = parquet_rows(&pq);
+    assert_eq!(csv.len(), 4, "{csv:?}");
+    assert_eq!(pq.len(), 4, "{pq:?}");
+    let values: std::collections::BTreeSet<String> = csv
+        .iter()
+        .chain(pq.iter())
+        .flat_map(|r| [r["pseudonym"].clone(), r["linkage_id"].clone()])
+        .filter(|v| !v.is_empty())
+        .collect();
+    assert!(values.contains("LNK-0000-BUS-1"), "{values:?}");
+    assert!(
+        values.len() >= 4,
+        "three patients and a linkage id: {values:?}"
+    );
+    // Two secrets: the relay's and the extracts' (each created at its first use).
+    let secret = |name: &str| std::fs::read_to_string(env.data_dir.join(name)).expect(name);
+    assert_ne!(secret("pseudonym.key"), secret("research.key"));
+
+    // Every committed event is on the stream (the relay has caught up), then every message.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let expected = loop {
+        let committed = relay_support::committed(&env.store).await.len();
+        if relay_support::stream_messages(&url, &stream).await == committed as u64 {
+            break committed;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay did not publish every committed event"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let received =
+        relay_support::consume(&url, &stream, expected, std::time::Duration::from_secs(30)).await;
+    assert_eq!(received.len(), expected);
+    for m in &received {
+        for v in &values {
+            assert!(
+                !find(&m.raw, v) && !m.subject.contains(v.as_str()),
+                "the extract's {v:?} is in the bus message {}",
+                String::from_utf8_lossy(&m.raw)
+            );
+        }
+    }
+    // The check looked at these patients' messages: their forms are on the bus, under the
+    // bus's own pseudonym.
+    let on_bus: std::collections::BTreeSet<String> = received
+        .iter()
+        .filter(|m| m.event.event_type == "FormDrafted")
+        .filter_map(|m| {
+            let payload: Value = serde_json::from_str(m.event.payload.get()).ok()?;
+            payload["patient"].as_str().map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(on_bus.len(), 6, "one bus pseudonym per patient: {on_bus:?}");
+    relay_support::delete_stream(&url, &stream).await;
 }
 
 #[tokio::test]
@@ -947,4 +1057,14 @@ async fn postgres_bad_extract_requests_are_refused_and_append_nothing() {
 #[tokio::test]
 async fn sqlite_bad_extract_requests_are_refused_and_append_nothing() {
     bad_requests_are_refused_and_append_nothing(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_no_value_of_an_extract_is_on_the_bus() {
+    no_value_of_an_extract_is_on_the_bus(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_no_value_of_an_extract_is_on_the_bus() {
+    no_value_of_an_extract_is_on_the_bus(Db::Sqlite).await;
 }

@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use domain::disease::shipped;
 use domain::form::{Application, FormEvent, MasterRef, Patient, ReviewResult, Sex};
 use domain::judgment::Purpose;
-use domain::pseudonym::PseudonymKey;
+use domain::pseudonym::ResearchKey;
 use domain::research::{ExtractFilter, ExtractRequest};
 use domain::{EventCatalog, InstitutionCode, LocalGovernmentCode, Program, Role};
 use eventstore::{EventStore, ExpectedVersion, Metadata, NewEvent, OpenOptions, StreamId};
@@ -99,7 +99,7 @@ async fn measure(url: &str, args: &BenchResearchArgs) -> Result<()> {
         (args.forms * 5) as f64 / started.elapsed().as_secs_f64()
     );
 
-    let key = PseudonymKey::from_bytes([7; 32]);
+    let key = ResearchKey::from_bytes([7; 32]);
     let request = ExtractRequest {
         program: Program::Nanbyo,
         purpose: "benchmark".into(),
