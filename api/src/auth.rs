@@ -3,9 +3,7 @@
 //! designation takes effect at the next request). A wrong, expired or revoked token is 401
 //! with no hint of which.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use domain::account::Account;
@@ -77,25 +75,5 @@ impl FromRequestParts<AppState> for CurrentActor {
     }
 }
 
-/// Where a request came from, for the read audit: the first `X-Forwarded-For` address when a
-/// proxy sets it, otherwise the peer address.
-pub struct Origin(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Origin {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().chars().take(64).collect::<String>())
-            .filter(|v| !v.is_empty());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(Origin(forwarded.or(peer)))
-    }
-}
+/// Where a request came from, for the read audit (shared with the web client).
+pub use web::session::Origin;

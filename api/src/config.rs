@@ -114,6 +114,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create the demo registry on a new, empty store (a sample prefecture, hospitals, one
+    /// account of every role with its password, forms in every state), print the logins and
+    /// exit. Refused on a store that holds accounts or forms.
+    Demo,
     /// Recompute every stream's hash chain: "ok N events" (exit 0) or the first broken link
     /// (exit 1).
     Verify,
@@ -164,6 +168,14 @@ pub struct ServeArgs {
     /// Do not run the projections in this process (they run in `nanbyo projections run`).
     #[arg(long, env = "NANBYO_NO_PROJECTIONS")]
     pub no_projections: bool,
+    /// The web client's cookies are `Secure` (set it when users reach the service over TLS
+    /// through a proxy that does not send `X-Forwarded-Proto: https`).
+    #[arg(long, env = "NANBYO_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// On a new, empty store: first create the demo registry (a sample prefecture, one account
+    /// of every role, forms in every state) and print its logins.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]

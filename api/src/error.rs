@@ -79,8 +79,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<Problem> for ApiError {
-    fn from(p: Problem) -> Self {
+impl ApiError {
+    fn of(p: Problem) -> Self {
         ApiError {
             status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code: p.code,
@@ -96,13 +96,14 @@ macro_rules! via_problem {
     ($($t:ty),* $(,)?) => {
         $(impl From<$t> for ApiError {
             fn from(e: $t) -> Self {
-                Problem::from(e).into()
+                ApiError::of(Problem::from(e))
             }
         })*
     };
 }
 
 via_problem!(
+    Problem,
     StoreError,
     CommandError<FormError>,
     CommandError<MasterError>,

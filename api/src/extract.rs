@@ -121,6 +121,16 @@ fn fingerprint(parts: &Parts, body: Option<&[u8]>) -> String {
 /// same key with a different request is 422 `idempotency_key_reused` on every route, whether
 /// or not its handler ever looks at the key; a first request that is refused (4xx: nothing
 /// was done) gives the key back.
+/// The POST routes that record nothing and so refuse an Idempotency-Key: login, logout and
+/// the judgment preview of a form.
+pub fn takes_no_key(path: &str) -> bool {
+    matches!(path, "/api/login" | "/api/logout")
+        || path
+            .strip_prefix("/api/forms/")
+            .and_then(|rest| rest.strip_suffix("/preview"))
+            .is_some_and(|id| !id.contains('/'))
+}
+
 pub async fn claim_idempotency_key(
     State(state): State<AppState>,
     request: Request,
@@ -136,9 +146,10 @@ pub async fn claim_idempotency_key(
         // Reads do nothing twice; their handlers take no key.
         return Ok(next.run(request).await);
     }
-    if matches!(request.uri().path(), "/api/login" | "/api/logout") {
-        // A session is opened or closed, nothing is recorded twice: a key would mean nothing
-        // here, and a key that is silently ignored is worse than one refused.
+    if takes_no_key(request.uri().path()) {
+        // A session is opened or closed, or a judgment previewed: nothing is recorded twice, a
+        // key would mean nothing here, and a key that is silently ignored is worse than one
+        // refused.
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "idempotency_key_not_accepted",

@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/forms/{id}", get(show))
         .route("/api/forms/{id}/scan", get(scan))
         .route("/api/forms/{id}/judgment", get(judgment))
+        .route("/api/forms/{id}/actions", get(actions))
+        .route("/api/forms/{id}/preview", post(preview))
         .route("/api/forms/{id}/items", post(edit))
         .route("/api/forms/{id}/submit", post(submit))
         .route("/api/forms/{id}/receive", post(receive))
@@ -412,6 +414,40 @@ async fn judgment(
     .await?;
     Ok(Json(
         json!({ "id": id, "version": view.version, "judgment": view.judgment }),
+    ))
+}
+
+/// What the caller may do with the form as it stands, each action tried by the domain on the
+/// current state with nothing appended, and why not where not (the web client shows only these).
+async fn actions(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Origin(origin): Origin,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let permitted =
+        commands::forms::permitted(&state.store, &state.masters, &actor, &id, origin.as_deref())
+            .await?;
+    Ok(Json(json!({ "id": id, "actions": permitted })))
+}
+
+#[derive(Deserialize)]
+struct PreviewBody {
+    items: BTreeMap<String, Value>,
+}
+
+/// The judgment the form would have with these items entered (the live judgment while a form is
+/// written): nothing is appended, the caller must be one who may edit the form.
+async fn preview(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<PreviewBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (judgment, refused) =
+        commands::forms::preview(&state.store, &state.masters, &actor, &id, &req.items).await?;
+    Ok(Json(
+        json!({ "id": id, "judgment": judgment, "item_errors": refused }),
     ))
 }
 

@@ -21,6 +21,19 @@ pub struct AppState {
     pub research: Arc<crate::research::ResearchFiles>,
     /// Bulk import files (`<data dir>/imports`) and the jobs this process runs.
     pub imports: Arc<crate::imports::Imports>,
+    /// The web client's cookies are `Secure` whatever the request says.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// What the web client's pages work with: the same store and masters.
+    pub fn web(&self) -> web::WebState {
+        web::WebState {
+            store: self.store.clone(),
+            masters: self.masters.clone(),
+            secure_cookies: self.secure_cookies,
+        }
+    }
 }
 
 pub use crate::extract::ApiQuery;
@@ -39,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::history::routes())
         .merge(crate::research::routes())
         .merge(crate::imports::routes())
-        .fallback(|| async { crate::extract::rejection(axum::http::StatusCode::NOT_FOUND) })
+        .fallback(not_found)
         // Innermost first: the key is claimed before any handler runs; the API's error format
         // and headers apply to everything below, the access log sees the final status.
         .layer(middleware::from_fn_with_state(
@@ -47,8 +60,19 @@ pub fn router(state: AppState) -> Router {
             crate::extract::claim_idempotency_key,
         ))
         .layer(middleware::from_fn(crate::extract::api_edge))
+        .with_state(state.clone())
+        // The web client, beside the API (its own layers: sessions, CSRF, page headers).
+        .merge(web::router(state.web()))
         .layer(middleware::from_fn(access_log))
-        .with_state(state)
+}
+
+/// No route: the API's error for its paths, the web client's page for everything else.
+async fn not_found(request: Request) -> Response {
+    if crate::extract::is_api_path(request.uri().path()) {
+        crate::extract::rejection(axum::http::StatusCode::NOT_FOUND).into_response()
+    } else {
+        web::not_found(request).await
+    }
 }
 
 /// The process is up.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod bench;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod forms;

@@ -30,11 +30,25 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
     match cli.command {
         Command::Serve(args) => {
             let store = startup::open_store(&url, !args.skip_migrations).await?;
+            if args.demo {
+                let accounts = api::demo::create(&store)
+                    .await
+                    .map_err(|e| startup::StartupError::Demo(e.to_string()))?;
+                api::demo::print(&accounts);
+            }
             let app = startup::Application::bind(&args, store)
                 .await?
                 .with_data_dir(data_dir.clone())
                 .with_nats(api::nats::settings(&nats), data_dir);
             app.run_until_stopped(startup::shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let store = startup::open_store(&url, true).await?;
+            let accounts = api::demo::create(&store)
+                .await
+                .map_err(|e| startup::StartupError::Demo(e.to_string()))?;
+            api::demo::print(&accounts);
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

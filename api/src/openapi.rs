@@ -16,6 +16,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/forms/{id}/scan"),
     ("get", "/api/forms/{id}"),
     ("get", "/api/forms/{id}/judgment"),
+    ("get", "/api/forms/{id}/actions"),
+    ("post", "/api/forms/{id}/preview"),
     ("get", "/api/forms/{id}/history"),
     ("get", "/api/forms/{id}/diff"),
     ("get", "/api/history"),
@@ -208,6 +210,17 @@ pub fn document() -> Value {
                 "summary": "The latest 一次判定: meets, does_not_meet or undeterminable (with the missing items)",
                 "parameters": [id.clone()],
                 "responses": {"200": {"description": "The judgment"}, "404": error_response("form_not_found")}
+            }},
+            "/api/forms/{id}/actions": {"get": {
+                "summary": "What the caller may do with the form as it stands — edit, submit, withdraw, change_patient, receive, correct, review, administrative — each {allowed, needs_reason, why_not: [ja, en]}, tried by the domain on the current state with nothing appended",
+                "parameters": [id.clone()],
+                "responses": {"200": {"description": "{id, actions: {version, edit, submit, …}}"}, "404": error_response("form_not_found")}
+            }},
+            "/api/forms/{id}/preview": {"post": {
+                "summary": "The judgment the form would have with these items entered (live judgment while writing): nothing is appended; the caller must be one who may edit the form. Takes no Idempotency-Key (400 idempotency_key_not_accepted)",
+                "parameters": [id.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["items"], "properties": {"items": items_schema()}}, "example": {"items": example_items()}}}},
+                "responses": {"200": {"description": "{id, judgment, item_errors}: item_errors lists the items that would be refused, per item as in invalid_items"}, "403": error_response("forbidden"), "404": error_response("form_not_found"), "409": error_response("wrong_status"), "415": error_response("unsupported_media_type"), "422": error_response("invalid_body")}
             }},
             "/api/forms/{id}/history": {"get": {
                 "summary": "The form's history (履歴照会): every event and read, with actor, role, reason and item changes old → new with their labels (a recorded read)",

@@ -27,6 +27,8 @@ pub struct Who {
     pub responsible: bool,
     /// The designation kind of a doctor (default: the program's own).
     pub designation: Option<Designation>,
+    /// The name shown in the registry (default: 試験 and a serial number).
+    pub name: Option<String>,
 }
 
 impl Who {
@@ -38,7 +40,12 @@ impl Who {
             jurisdiction: None,
             responsible: false,
             designation: None,
+            name: None,
         }
+    }
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.into());
+        self
     }
     pub fn program(mut self, p: Program) -> Self {
         self.program = p;
@@ -76,6 +83,8 @@ pub struct Provisioner {
     store: Arc<dyn EventStore>,
     cache: Mutex<HashMap<Who, Login>>,
     serial: std::sync::atomic::AtomicU64,
+    /// The password every account gets in place of its issued one (default: one per account).
+    password: Option<String>,
 }
 
 /// The prefecture's own 全国地方公共団体コード (pp000 + check digit).
@@ -100,7 +109,14 @@ impl Provisioner {
             store,
             cache: Mutex::new(HashMap::new()),
             serial: std::sync::atomic::AtomicU64::new(1),
+            password: None,
         }
+    }
+
+    /// Every account this provisioner creates gets `password` (the demo registry prints it).
+    pub fn with_password(mut self, password: &str) -> Self {
+        self.password = Some(password.to_owned());
+        self
     }
 
     /// A token for an account as `who` describes (the same account on later calls).
@@ -125,7 +141,8 @@ impl Provisioner {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let issued = match who.role {
             Role::Operator => {
-                match acc::bootstrap_operator(&self.store, who.program, "運営 太郎").await? {
+                let name = who.name.as_deref().unwrap_or("運営 太郎");
+                match acc::bootstrap_operator(&self.store, who.program, name).await? {
                     Created::New(i, _) => i,
                     Created::Existing { .. } => return Err(anyhow!("operator exists")),
                 }
@@ -163,7 +180,7 @@ impl Provisioner {
                 };
                 let request = CreateAccount {
                     role,
-                    display_name: format!("試験 {n}"),
+                    display_name: who.name.clone().unwrap_or_else(|| format!("試験 {n}")),
                     designation,
                     primary_institution: institution,
                     responsible_for,
@@ -182,7 +199,10 @@ impl Provisioner {
         let actor = account
             .actor(&today)
             .ok_or_else(|| anyhow!("no actor for the new account"))?;
-        let password = format!("Chosen-Passw0rd-{n}");
+        let password = self
+            .password
+            .clone()
+            .unwrap_or_else(|| format!("Chosen-Passw0rd-{n}"));
         acc::change_password(
             &self.store,
             &actor,
@@ -220,7 +240,23 @@ impl Provisioner {
                 .at(who.institution.as_deref().context("an institution")?),
             Role::Operator | Role::System => return Err(anyhow!("no creator for {:?}", who.role)),
         };
-        let login = Box::pin(self.login(&up)).await?;
+        // Any account already made for that role and place creates, whatever its name.
+        let known = self
+            .cache
+            .lock()
+            .await
+            .iter()
+            .find(|(w, _)| {
+                Who {
+                    name: None,
+                    ..(*w).clone()
+                } == up
+            })
+            .map(|(_, l)| l.clone());
+        let login = match known {
+            Some(l) => l,
+            None => Box::pin(self.login(&up)).await?,
+        };
         let (account, _) = commands::load::<Account>(&self.store, &login.account_id).await?;
         account
             .actor(&commands::forms::today_in_japan())

@@ -31,6 +31,8 @@ pub enum StartupError {
     Command(String),
     #[error("benchmark failed: {0}")]
     Bench(anyhow::Error),
+    #[error("demo registry: {0}")]
+    Demo(String),
 }
 
 pub async fn open_store(url: &str, migrate: bool) -> Result<Arc<dyn EventStore>, StartupError> {
@@ -77,6 +79,7 @@ impl Application {
                 )),
                 store,
                 masters,
+                secure_cookies: args.secure_cookies,
             },
             projections: !args.no_projections,
             nats: None,

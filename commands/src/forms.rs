@@ -1124,3 +1124,214 @@ pub async fn register_institution(
     };
     execute::<Institution>(store, code.as_str(), &command, metadata, None, key.as_ref()).await
 }
+
+/// Whether the domain would take an action, and why not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct May {
+    pub allowed: bool,
+    /// The action needs a reason (a change after submission).
+    pub needs_reason: bool,
+    /// Why not, in both languages (the refusal the action itself would get).
+    pub why_not: Option<(String, String)>,
+}
+
+impl May {
+    fn of(result: Result<Vec<FormEvent>, FormError>, accepting: &[FormError]) -> May {
+        match result {
+            Ok(_) => May {
+                allowed: true,
+                needs_reason: false,
+                why_not: None,
+            },
+            Err(FormError::ReasonRequired) => May {
+                allowed: true,
+                needs_reason: true,
+                why_not: None,
+            },
+            Err(e) if accepting.contains(&e) => May {
+                allowed: true,
+                needs_reason: false,
+                why_not: None,
+            },
+            Err(e) => {
+                let p = crate::problem::Problem::from(CommandError::Rejected(e));
+                May {
+                    allowed: false,
+                    needs_reason: false,
+                    why_not: Some((p.ja, p.en)),
+                }
+            }
+        }
+    }
+}
+
+/// What `actor` may do with form `id` as it stands: every action tried on the current state
+/// by the domain itself, appending nothing. The web client shows only what would be taken,
+/// and says why an action is not (a clerk's submit, a 協力難病指定医's new form).
+#[derive(Debug, Clone, Serialize)]
+pub struct Permitted {
+    pub version: u64,
+    pub edit: May,
+    pub submit: May,
+    pub withdraw: May,
+    pub change_patient: May,
+    pub receive: May,
+    pub correct: May,
+    pub review: May,
+    pub administrative: May,
+}
+
+pub async fn permitted(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    actor: &Actor,
+    id: &str,
+    origin: Option<&str>,
+) -> Result<Permitted, CommandError<FormError>> {
+    let (form, version) = crate::load::<ClinicalForm>(store, id).await?;
+    if !may_read(&form, actor) {
+        // Who may not read the form learns nothing of it, not even that it exists; an
+        // existing form's refusal is recorded as any refused read.
+        if let Some(refused) = refusal_of(id, &form) {
+            crate::audit::record(store, actor, refused, "actions", origin);
+        }
+        return Err(CommandError::Rejected(FormError::NotFound));
+    }
+    let program = form
+        .program
+        .ok_or(CommandError::Rejected(FormError::NotFound))?;
+    let master = Arc::new(
+        masters
+            .disease(store, program, &form.disease, &form.form_version)
+            .await?
+            .ok_or(CommandError::Rejected(FormError::UnknownDisease))?,
+    );
+    let municipalities = masters.municipalities(store).await?;
+    let today = Some(today_in_japan());
+    let try_ = |action: FormAction, reason: Option<&str>| {
+        form.decide(&FormCommand {
+            actor: actor.clone(),
+            reason: reason.map(str::to_owned),
+            today: today.clone(),
+            action,
+        })
+    };
+    use FormError::{AccessKeyMismatch, Unchanged};
+    let empty = BTreeMap::new();
+    Ok(Permitted {
+        version,
+        edit: May::of(
+            try_(
+                FormAction::Edit {
+                    master: master.clone(),
+                    items: empty.clone(),
+                },
+                None,
+            ),
+            &[Unchanged],
+        ),
+        submit: May::of(
+            try_(
+                FormAction::Submit {
+                    access_key: new_access_key(),
+                },
+                None,
+            ),
+            &[],
+        ),
+        withdraw: May::of(
+            try_(FormAction::Withdraw { reason: "x".into() }, Some("x")),
+            &[],
+        ),
+        change_patient: match &form.patient {
+            Some(p) => May::of(
+                try_(
+                    FormAction::ChangePatient {
+                        patient: Box::new(p.clone()),
+                        municipalities: municipalities.clone(),
+                    },
+                    None,
+                ),
+                &[Unchanged],
+            ),
+            None => May::of(Err(FormError::NotFound), &[]),
+        },
+        receive: May::of(
+            try_(
+                FormAction::Receive {
+                    access_key: String::new(),
+                },
+                None,
+            ),
+            &[AccessKeyMismatch],
+        ),
+        correct: May::of(
+            try_(
+                FormAction::Correct {
+                    master: master.clone(),
+                    items: empty.clone(),
+                },
+                None,
+            ),
+            &[Unchanged],
+        ),
+        review: May::of(
+            try_(
+                FormAction::Review {
+                    result: domain::form::ReviewResult::CertificateIssued,
+                },
+                None,
+            ),
+            // Either result rule: a refusal of the wrong one still means a review is possible.
+            &[FormError::Invalid(
+                "the result does not fit the form's purpose, or lacks a period or reason",
+            )],
+        ),
+        administrative: May::of(
+            try_(
+                FormAction::RecordAdministrative {
+                    fields: BTreeMap::new(),
+                },
+                None,
+            ),
+            &[Unchanged],
+        ),
+    })
+}
+
+/// The judgment form `id` would get with `items` changed (as an edit would change them), and
+/// the values among them that would be refused — for who may edit the form; nothing is
+/// appended (the live judgment while a doctor types).
+pub async fn preview(
+    store: &Arc<dyn EventStore>,
+    masters: &MasterCache,
+    actor: &Actor,
+    id: &str,
+    items: &BTreeMap<String, Value>,
+) -> Result<(domain::judgment::Judgment, Vec<domain::judgment::ItemError>), CommandError<FormError>>
+{
+    let (form, _) = crate::load::<ClinicalForm>(store, id).await?;
+    let program = form
+        .program
+        .ok_or(CommandError::Rejected(FormError::NotFound))?;
+    let master = masters
+        .disease(store, program, &form.disease, &form.form_version)
+        .await?
+        .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
+    let may = form.decide(&FormCommand {
+        actor: actor.clone(),
+        reason: Some("preview".into()),
+        today: Some(today_in_japan()),
+        action: FormAction::Edit {
+            master: Arc::new(master.clone()),
+            items: BTreeMap::new(),
+        },
+    });
+    match may {
+        Err(FormError::Unchanged) => {}
+        Err(e) => return Err(CommandError::Rejected(e)),
+        Ok(_) => {}
+    }
+    form.preview(&master, items, Some(&today_in_japan()))
+        .map_err(CommandError::Rejected)
+}

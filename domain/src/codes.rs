@@ -150,6 +150,18 @@ impl LocalGovernmentCode {
     pub fn is_prefecture(&self) -> bool {
         &self.0[2..5] == "000"
     }
+
+    /// The prefecture's own code (北海道 010006).
+    pub fn of_prefecture(prefecture: &PrefectureCode) -> LocalGovernmentCode {
+        let body = format!("{}000", prefecture.as_str());
+        let sum: u32 = body
+            .bytes()
+            .map(|b| u32::from(b - b'0'))
+            .zip([6u32, 5, 4, 3, 2])
+            .map(|(d, w)| d * w)
+            .sum();
+        LocalGovernmentCode(format!("{body}{}", (11 - sum % 11) % 10))
+    }
 }
 
 /// 医療機関コード: 都道府県番号 2 + 点数表番号 1 + 郡市区番号 2 + 医療機関番号 4 + 検証番号 1.

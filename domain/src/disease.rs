@@ -102,6 +102,21 @@ impl DiseaseForm {
         }
     }
 
+    /// Whether the form asks for `item` given what it holds: always for an item that is
+    /// required or optional, for a required-when item once its condition holds — and for any
+    /// item that already has a value, so nothing entered is ever hidden.
+    pub fn asks_for(&self, item: &ItemDef, values: &BTreeMap<String, Value>) -> bool {
+        if values.get(&item.id).is_some_and(|v| !v.is_null()) {
+            return true;
+        }
+        match &item.required {
+            Requirement::RequiredWhen { when } => {
+                matches!(when.eval(values), crate::judgment::Truth::True)
+            }
+            _ => true,
+        }
+    }
+
     pub fn item(&self, id: &str) -> Option<&ItemDef> {
         self.items.iter().find(|i| i.id == id)
     }

@@ -120,15 +120,6 @@ impl Patient {
             check_kana(&self.name_kana, KANA_MAX_CHARS),
         );
         field(
-            "birth_date",
-            "生年月日",
-            if crate::judgment::valid_date(&self.birth_date) {
-                Ok(())
-            } else {
-                Err(TextProblem::NotAllowed)
-            },
-        );
-        field(
             "address",
             "住所",
             check_line(&self.address, ADDRESS_MAX_CHARS),
@@ -152,6 +143,14 @@ impl Patient {
                 "被保険者証の記号・番号",
                 check_line(s, SYMBOL_NUMBER_MAX_CHARS),
             );
+        }
+        if !crate::judgment::valid_date(&self.birth_date) {
+            errors.push(ItemError::new(
+                "patient.birth_date",
+                "invalid_date",
+                "生年月日: 日付を YYYY-MM-DD で入力してください。".into(),
+                "patient.birth_date: must be a date YYYY-MM-DD".into(),
+            ));
         }
         errors
     }
@@ -1285,6 +1284,40 @@ impl Aggregate for ClinicalForm {
 
 impl ClinicalForm {
     /// An edit: the changed items as one event, then the judgment if its result changed.
+    /// The judgment the form would get with `items` applied, and the values among them the
+    /// registry would refuse (left out of that judgment): a preview that records nothing, for
+    /// the live judgment of the web client. An item left empty (`null`) is cleared.
+    pub fn preview(
+        &self,
+        master: &(DiseaseForm, String),
+        items: &BTreeMap<String, Value>,
+        today: Option<&str>,
+    ) -> Result<(Judgment, Vec<ItemError>), FormError> {
+        if !self.same_master(&master.0) {
+            return Err(FormError::WrongMaster);
+        }
+        let mut after = self.items.clone();
+        let mut refused = vec![];
+        for (id, value) in items {
+            if value.is_null() {
+                after.remove(id);
+                continue;
+            }
+            match check_items(&master.0, &BTreeMap::from([(id.clone(), value.clone())])) {
+                Ok(()) => {
+                    after.insert(id.clone(), value.clone());
+                }
+                Err(FormError::InvalidItems(errors)) => {
+                    after.remove(id);
+                    refused.extend(errors);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let purpose = self.purpose.unwrap_or(Purpose::Subsidy);
+        Ok((master.0.judge_on(&after, purpose, today), refused))
+    }
+
     fn edit(
         &self,
         master: &(DiseaseForm, String),

@@ -412,16 +412,8 @@ enum SearchParam {
     Int(i64),
 }
 
-/// One page of forms of `program` within `scope`, in `sort` order after `after`.
-pub async fn search(
-    sql: &SqlPool,
-    program: &str,
-    scope: &Scope,
-    filters: &Filters,
-    sort: Sort,
-    after: Option<&After>,
-    limit: i64,
-) -> Result<Vec<FormRow>, sqlx::Error> {
+/// The conditions and parameters every search of `program` within `scope` carries.
+fn conditions(program: &str, scope: &Scope, filters: &Filters) -> (Vec<String>, Vec<SearchParam>) {
     let mut clauses = vec![];
     let mut params: Vec<SearchParam> = vec![];
     let mut bind = |p: SearchParam| {
@@ -488,6 +480,24 @@ pub async fn search(
     if let Some(to) = filters.updated_to {
         clauses.push(format!("updated_at < {}", bind(SearchParam::Int(to))));
     }
+    (clauses, params)
+}
+
+/// One page of forms of `program` within `scope`, in `sort` order after `after`.
+pub async fn search(
+    sql: &SqlPool,
+    program: &str,
+    scope: &Scope,
+    filters: &Filters,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> Result<Vec<FormRow>, sqlx::Error> {
+    let (mut clauses, mut params) = conditions(program, scope, filters);
+    let mut bind = |p: SearchParam| {
+        params.push(p);
+        format!("${}", params.len())
+    };
     let (key, direction) = match sort {
         Sort::UpdatedDesc => ("updated_at", "DESC"),
         Sort::UpdatedAsc => ("updated_at", "ASC"),
@@ -512,6 +522,35 @@ pub async fn search(
     );
     eventstore::on_sql!(sql, reader, |p| {
         let mut q = sqlx::query_as::<_, FormRow>(&query);
+        for param in &params {
+            q = match param {
+                SearchParam::Text(t) => q.bind(t.as_str()),
+                SearchParam::Int(i) => q.bind(*i),
+            };
+        }
+        q.fetch_all(p).await
+    })
+}
+
+/// How many forms of `program` within `scope` match `filters`, by status (the filters'
+/// own status aside: a worklist shows the count of every status).
+pub async fn counts_by_status(
+    sql: &SqlPool,
+    program: &str,
+    scope: &Scope,
+    filters: &Filters,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let filters = Filters {
+        status: None,
+        ..filters.clone()
+    };
+    let (clauses, params) = conditions(program, scope, &filters);
+    let query = format!(
+        "SELECT status, count(*) FROM form_search WHERE {} GROUP BY status ORDER BY status",
+        clauses.join(" AND ")
+    );
+    eventstore::on_sql!(sql, reader, |p| {
+        let mut q = sqlx::query_as::<_, (String, i64)>(&query);
         for param in &params {
             q = match param {
                 SearchParam::Text(t) => q.bind(t.as_str()),

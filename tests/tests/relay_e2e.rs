@@ -168,6 +168,8 @@ async fn serve_with_nats_relays_what_it_commits(db: Db) {
             listen: "127.0.0.1:0".parse().expect("addr"),
             skip_migrations: false,
             no_projections: false,
+            secure_cookies: false,
+            demo: false,
         },
         store.clone(),
     )

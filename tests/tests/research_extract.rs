@@ -175,6 +175,8 @@ impl Env {
                 listen: "127.0.0.1:0".parse().expect("addr"),
                 skip_migrations: false,
                 no_projections: false,
+                secure_cookies: false,
+                demo: false,
             },
             store.clone(),
         )

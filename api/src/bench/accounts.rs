@@ -73,6 +73,8 @@ async fn bench(url: &str, args: &BenchAccountsArgs) -> Result<()> {
             listen: "127.0.0.1:0".parse().context("address")?,
             skip_migrations: false,
             no_projections: false,
+            secure_cookies: false,
+            demo: false,
         },
         store.clone(),
     )

@@ -192,6 +192,8 @@ async fn http_flow(url: &str, args: &BenchFormsArgs) -> Result<()> {
             listen: "127.0.0.1:0".parse().context("address")?,
             skip_migrations: false,
             no_projections: false,
+            secure_cookies: false,
+            demo: false,
         },
         store.clone(),
     )

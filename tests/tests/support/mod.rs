@@ -24,6 +24,8 @@ pub async fn spawn_with_store(db: Db) -> (String, String, Arc<dyn EventStore>) {
             listen: "127.0.0.1:0".parse().expect("addr"),
             skip_migrations: false,
             no_projections: false,
+            secure_cookies: false,
+            demo: false,
         },
         store.clone(),
     )
