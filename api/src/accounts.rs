@@ -231,73 +231,16 @@ async fn create(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    role: Option<Role>,
-    institution: Option<String>,
-    after: Option<String>,
-    limit: Option<i64>,
-}
-
-/// Accounts the caller manages: the operator sees its program's accounts, a municipality
-/// admin those of its jurisdiction (its staff, and the doctors and responsible persons of
-/// institutions in its prefecture), a responsible person those of its institution, an
-/// auditor all of its program's.
+/// Accounts the caller manages (`queries::accounts::list` says whose).
 async fn list(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<queries::accounts::AccountQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    use projections::directory::{list, AccountFilter};
-    let mut filter = AccountFilter {
-        program: actor.program.as_str().into(),
-        role: q.role.map(|r| r.as_str().to_owned()),
-        primary_institution: q.institution.clone(),
-        after: q.after,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
-        ..Default::default()
-    };
-    match actor.role {
-        Role::Operator | Role::Auditor => {}
-        Role::MunicipalityAdmin => {
-            let j = actor.jurisdiction.clone().ok_or_else(forbidden_list)?;
-            match q.role {
-                Some(Role::MunicipalityStaff | Role::MunicipalityAdmin) => {
-                    filter.jurisdiction = Some(j.to_string())
-                }
-                Some(Role::DesignatedDoctor | Role::ResponsiblePerson | Role::Clerk) => {
-                    filter.institution_prefecture = Some(j.prefecture().to_string())
-                }
-                _ => {
-                    return Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "role_required",
-                        "一覧するロールを指定してください。",
-                        "Name the role to list (?role=…).",
-                    ))
-                }
-            }
-        }
-        Role::ResponsiblePerson | Role::DesignatedDoctor if actor.responsible_for.is_some() => {
-            filter.primary_institution = actor.responsible_for.as_ref().map(|c| c.to_string());
-        }
-        _ => return Err(forbidden_list()),
-    }
-    acc::directory_caught_up(&state.store)
-        .await
-        .map_err(accounts_error)?;
-    let rows = list(&state.store.sql(), &filter)
-        .await
-        .map_err(|e| accounts_error(e.into()))?;
-    let next = (rows.len() as i64 == filter.limit)
-        .then(|| rows.last().map(|r| r.account_id.clone()))
-        .flatten();
-    Ok(Json(json!({ "accounts": rows, "next_after": next })))
-}
-
-fn forbidden_list() -> ApiError {
-    account_error(AccountError::Forbidden("list accounts"))
+    let page = queries::accounts::list(&state.store, &actor, q).await?;
+    Ok(Json(
+        json!({ "accounts": page.accounts, "next_after": page.next_after }),
+    ))
 }
 
 /// May `actor` see account `target`? Itself, an auditor of its program, or who manages it.
@@ -574,19 +517,7 @@ async fn apply(
     RequestKey(key): RequestKey,
     JsonBody(req): JsonBody<ApplyBody>,
 ) -> Result<Response, ApiError> {
-    acc::institution_exists(&state.store, &req.institution).await?;
-    let o = acc::act(
-        &state.store,
-        &actor,
-        &actor.account,
-        AccountAction::RequestAffiliation {
-            institution: req.institution,
-        },
-        None,
-        key.as_ref(),
-    )
-    .await
-    .map_err(accounts_error)?;
+    let o = acc::request_affiliation(&state.store, &actor, req.institution, key.as_ref()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "version": o.version, "position": o.position })),
@@ -606,43 +537,7 @@ async fn affiliations(
     CurrentActor(actor): CurrentActor,
     ApiQuery(q): ApiQuery<AffiliationQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (institution, account) = match (&actor.responsible_for, actor.role) {
-        (Some(r), Role::ResponsiblePerson | Role::DesignatedDoctor) => (Some(r.to_string()), None),
-        (None, Role::DesignatedDoctor) => (None, Some(actor.account.clone())),
-        _ => {
-            return Err(account_error(AccountError::Forbidden(
-                "list affiliation requests (doctors and responsible persons)",
-            )))
-        }
-    };
-    acc::directory_caught_up(&state.store)
-        .await
-        .map_err(accounts_error)?;
-    let rows = projections::directory::affiliations(
-        &state.store.sql(),
-        actor.program.as_str(),
-        institution.as_deref(),
-        account.as_deref(),
-        q.status.as_deref(),
-    )
-    .await
-    .map_err(|e| accounts_error(e.into()))?;
-    let mut rows = serde_json::to_value(rows).unwrap_or_default();
-    // A responsible person who is also a doctor sees its own requests too.
-    if institution.is_some() && actor.role == Role::DesignatedDoctor {
-        let own = projections::directory::affiliations(
-            &state.store.sql(),
-            actor.program.as_str(),
-            None,
-            Some(&actor.account),
-            q.status.as_deref(),
-        )
-        .await
-        .map_err(|e| accounts_error(e.into()))?;
-        if let (Some(a), Ok(Value::Array(b))) = (rows.as_array_mut(), serde_json::to_value(own)) {
-            a.extend(b);
-        }
-    }
+    let rows = queries::accounts::affiliations(&state.store, &actor, q.status.as_deref()).await?;
     Ok(Json(json!({ "affiliations": rows })))
 }
 

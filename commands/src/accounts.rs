@@ -242,6 +242,26 @@ async fn create(
 }
 
 /// Fails unless `code` is a registered institution.
+/// A doctor applies to work at a registered institution as well (兼務先の申請); its
+/// responsible person decides.
+pub async fn request_affiliation(
+    store: &Arc<dyn EventStore>,
+    actor: &Actor,
+    institution: InstitutionCode,
+    key: Option<&IdempotencyKey>,
+) -> Result<Outcome, AccountsError> {
+    institution_exists(store, &institution).await?;
+    act(
+        store,
+        actor,
+        &actor.account,
+        AccountAction::RequestAffiliation { institution },
+        None,
+        key,
+    )
+    .await
+}
+
 pub async fn institution_exists(
     store: &Arc<dyn EventStore>,
     code: &InstitutionCode,

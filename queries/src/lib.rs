@@ -3,6 +3,7 @@
 //! they return; what a caller may see is decided here, once (commands decide what a caller may
 //! do). A refusal is a [`Problem`], as for a command.
 
+pub mod accounts;
 pub mod forms;
 pub mod masters;
 

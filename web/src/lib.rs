@@ -45,6 +45,14 @@ pub fn router(state: WebState) -> Router {
             get(auth::password_form).post(auth::change_password),
         )
         .route("/me", get(auth::me))
+        .route(
+            "/affiliations",
+            get(pages::affiliations::list).post(pages::affiliations::apply),
+        )
+        .route(
+            "/affiliations/{account}/{institution}/decide",
+            post(pages::affiliations::decide),
+        )
         .route("/forms", get(pages::forms::list))
         .route(
             "/forms/new",

@@ -350,6 +350,7 @@ pub async fn home(web: Web) -> Response {
     use domain::Role;
     let to = match web.actor.role {
         Role::DesignatedDoctor | Role::Clerk => "/forms",
+        Role::ResponsiblePerson => "/affiliations",
         _ => "/me",
     };
     Redirect::to(to).into_response()

@@ -2,6 +2,7 @@
 //! ([`Layout`]), rendering, and the pages that say something went wrong. A handler extracts,
 //! calls the same commands and queries as the JSON API, and renders; it decides nothing.
 
+pub mod affiliations;
 pub mod auth;
 pub mod entry;
 pub mod forms;
@@ -67,6 +68,9 @@ impl Layout {
         if matches!(role, Role::DesignatedDoctor | Role::Clerk) {
             nav.push(("/forms", "nav.forms"));
             nav.push(("/forms/new", "nav.new_form"));
+        }
+        if role == Role::DesignatedDoctor || web.actor.responsible_for.is_some() {
+            nav.push(("/affiliations", "nav.affiliations"));
         }
         let here = web.path.split('?').next().unwrap_or("");
         // The most specific link that the path starts with is the current one.
