@@ -38,10 +38,9 @@ pub struct Cli {
 /// runs them alone.
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {
-    /// nats://host:port of a NATS server with JetStream (several, comma-separated, for a
-    /// cluster).
-    #[arg(long, env = "NATS_URL", global = true, hide_env_values = true)]
-    pub nats_url: Option<String>,
+    /// `--nats-url` / `NATS_URL`, the same setting `linkage-responder` reads.
+    #[command(flatten)]
+    pub server: relay::NatsServerArgs,
     /// The JetStream stream the relay creates or updates (subjects nanbyo.>).
     #[arg(
         long,
