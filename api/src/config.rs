@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The embedded default: a SQLite file under ./nanbyo-data, created on first start.
@@ -37,10 +38,9 @@ pub struct Cli {
 /// runs them alone.
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {
-    /// nats://host:port of a NATS server with JetStream (several, comma-separated, for a
-    /// cluster).
-    #[arg(long, env = "NATS_URL", global = true, hide_env_values = true)]
-    pub nats_url: Option<String>,
+    /// `--nats-url` / `NATS_URL`, the same setting `linkage-responder` reads.
+    #[command(flatten)]
+    pub server: relay::NatsServerArgs,
     /// The JetStream stream the relay creates or updates (subjects nanbyo.>).
     #[arg(
         long,
@@ -64,7 +64,7 @@ pub struct NatsArgs {
     #[arg(long, env = "NANBYO_NATS_MAX_AGE", default_value_t = 0, global = true)]
     pub nats_max_age: u64,
     /// Do not run the 履歴照会・回答 linkage (the relay still runs).
-    #[arg(long, env = "NANBYO_NO_LINKAGE", global = true)]
+    #[arg(long, env = "NANBYO_NO_LINKAGE", value_parser = BoolishValueParser::new(), global = true)]
     pub no_linkage: bool,
     /// First retry of an unanswered linkage inquiry, in seconds (doubling, at most an hour).
     #[arg(
@@ -163,10 +163,10 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     /// Do not apply migrations at start (production: `nanbyo migrate` runs as the schema
     /// owner, the service as a role that may only read and append).
-    #[arg(long, env = "NANBYO_SKIP_MIGRATIONS")]
+    #[arg(long, env = "NANBYO_SKIP_MIGRATIONS", value_parser = BoolishValueParser::new())]
     pub skip_migrations: bool,
     /// Do not run the projections in this process (they run in `nanbyo projections run`).
-    #[arg(long, env = "NANBYO_NO_PROJECTIONS")]
+    #[arg(long, env = "NANBYO_NO_PROJECTIONS", value_parser = BoolishValueParser::new())]
     pub no_projections: bool,
     /// The web client's cookies are `Secure` (set it when users reach the service over TLS
     /// through a proxy that does not send `X-Forwarded-Proto: https`).
@@ -188,6 +188,10 @@ pub enum AccountsCommand {
         /// The operator's name as shown in the registry.
         #[arg(long)]
         name: String,
+        /// Do not apply migrations first (as `serve --skip-migrations`: the schema owner runs
+        /// `nanbyo migrate`, this runs as the service role, which may not change the schema).
+        #[arg(long, env = "NANBYO_SKIP_MIGRATIONS", value_parser = BoolishValueParser::new())]
+        skip_migrations: bool,
     },
 }
 

@@ -15,6 +15,7 @@ use commands::imports::{self as imp, ReceiveError, StagedFile};
 use domain::form::Actor;
 use domain::import_job::{ImportError, ImportUse};
 use domain::Role;
+use eventstore::StreamId;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -564,6 +565,31 @@ fn job_json(job: &projections::imports::JobRow) -> Value {
     v
 }
 
+/// The job as its own stream says now: the view's row, then the job's events the view has not
+/// applied yet (read from the store after the row's version). A progress bar must not show 50 %
+/// of a finished job because the view trails the store. Also returns the position of the last
+/// event the view has not applied yet, if any.
+async fn current(
+    state: &AppState,
+    mut job: projections::imports::JobRow,
+) -> Result<(projections::imports::JobRow, Option<u64>), ApiError> {
+    if !job.is_open() {
+        return Ok((job, None));
+    }
+    let stream =
+        StreamId::new(domain::import_job::STREAM_TYPE, &job.job_id).map_err(|_| job_not_found())?;
+    let from = u64::try_from(job.version).unwrap_or(0) + 1;
+    let mut head = None;
+    for event in state.store.read_stream(&stream, from).await? {
+        job.advance(&event).map_err(|e| {
+            tracing::error!(job = %job.job_id, error = %e, "import job event not understood");
+            ApiError::internal()
+        })?;
+        head = Some(event.position);
+    }
+    Ok((job, head))
+}
+
 /// `GET /api/imports/jobs/{id}`: the job's status and progress.
 async fn status(
     State(state): State<AppState>,
@@ -572,6 +598,7 @@ async fn status(
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let job = load_visible(&state, &actor, &id, q.after_position).await?;
+    let (job, _) = current(&state, job).await?;
     Ok(Json(job_json(&job)))
 }
 
@@ -588,9 +615,13 @@ async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let jobs = projections::imports::jobs_of(&state.store.sql(), &actor.account, limit)
+    let listed = projections::imports::jobs_of(&state.store.sql(), &actor.account, limit)
         .await
         .map_err(eventstore::StoreError::from)?;
+    let mut jobs = Vec::with_capacity(listed.len());
+    for job in listed {
+        jobs.push(current(&state, job).await?.0);
+    }
     Ok(Json(json!({
         "jobs": jobs.iter().map(job_json).collect::<Vec<_>>(),
     })))
@@ -617,6 +648,12 @@ async fn rows(
     ApiQuery(q): ApiQuery<RowsQuery>,
 ) -> Result<Response, ApiError> {
     let job = load_visible(&state, &actor, &id, q.after_position).await?;
+    // The rows of every batch the status already counts: wait (bounded) for the view to have
+    // applied the job's stream as far as the status reads it.
+    let job = match current(&state, job.clone()).await? {
+        (_, Some(head)) => load_visible(&state, &actor, &id, Some(head)).await?,
+        _ => job,
+    };
     let outcome = match q.outcome.as_deref() {
         None => None,
         Some(o @ ("applied" | "unchanged" | "rejected")) => Some(o.to_owned()),

@@ -74,9 +74,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             }
         }
         Command::Accounts {
-            what: AccountsCommand::BootstrapOperator { program, name },
+            what:
+                AccountsCommand::BootstrapOperator {
+                    program,
+                    name,
+                    skip_migrations,
+                },
         } => {
-            let store = startup::open_store(&url, true).await?;
+            let store = startup::open_store(&url, !skip_migrations).await?;
             match commands::accounts::bootstrap_operator(&store, program, &name)
                 .await
                 .map_err(|e| startup::StartupError::Command(e.to_string()))?

@@ -21,7 +21,7 @@ pub struct NatsSettings {
 
 /// The settings, or `None` without NATS_URL.
 pub fn settings(args: &NatsArgs) -> Option<NatsSettings> {
-    let url = args.nats_url.clone()?;
+    let url = args.server.nats_url.clone()?;
     let mut relay = RelayConfig::new(url.clone());
     relay.stream = StreamSettings {
         name: args.nats_stream.clone(),

@@ -231,3 +231,55 @@ async fn serve_with_no_configuration_uses_the_embedded_store_and_stops_on_sigter
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `accounts bootstrap-operator` as the least-privilege service role of
+/// `deploy/postgres-roles.sql`, on a database its owner migrated: migrating first is refused
+/// (the role may not change the schema), and `NANBYO_SKIP_MIGRATIONS=1` or `--skip-migrations`
+/// skip it as they do for `serve`.
+#[tokio::test]
+async fn bootstrap_operator_as_the_service_role_skips_migrations() {
+    let db = nanbyo_tests::roles_database().await;
+    let bootstrap = |program: &str| {
+        let mut c = nanbyo();
+        c.args([
+            "accounts",
+            "bootstrap-operator",
+            "--program",
+            program,
+            "--name",
+            "運営 太郎",
+        ])
+        .env("DATABASE_URL", &db.service_url)
+        .env_remove("NANBYO_SKIP_MIGRATIONS");
+        c
+    };
+    let (code, out, err) = run(&mut bootstrap("nanbyo"));
+    assert_eq!(code, 2, "the service role cannot migrate: {out} {err}");
+    assert!(err.contains("migrated"), "{err}");
+
+    let (code, out, err) = run(bootstrap("nanbyo").env("NANBYO_SKIP_MIGRATIONS", "1"));
+    assert_eq!(code, 0, "{out} {err}");
+    assert!(out.starts_with("login_id "), "{out}");
+    assert!(out.contains("initial_password "), "{out}");
+
+    let (code, out, err) = run(bootstrap("shoman").arg("--skip-migrations"));
+    assert_eq!(code, 0, "{out} {err}");
+    assert!(out.starts_with("login_id "), "{out}");
+    db.drop_all().await;
+}
+
+/// `NANBYO_SKIP_MIGRATIONS=1` (as a deployment's environment file writes it) is understood by
+/// `serve`: on a database nobody migrated it stops at the first table it needs, instead of
+/// migrating (or refusing "1" as a value).
+#[test]
+fn serve_reads_skip_migrations_1_from_the_environment() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("empty.db").display());
+    let (code, out, err) = run(nanbyo()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &url)
+        .env("NANBYO_SKIP_MIGRATIONS", "1"));
+    assert_eq!(code, 2, "{out} {err}");
+    assert!(err.contains("no such table"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -36,6 +36,7 @@ impl Projection for ImportJobs {
     async fn apply(&self, tx: &mut Tx<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
         let job = event.stream.id.as_str();
         let at = millis(event.recorded_at);
+        let version = event.version as i64;
         let decoded: ImportEvent = event.decode().map_err(|e| event_error(event, e))?;
         match decoded {
             ImportEvent::ImportFileReceived {
@@ -48,8 +49,8 @@ impl Projection for ImportJobs {
                     tx,
                     "INSERT INTO import_jobs (job_id, use_kind, program, account_id, role, \
                      file_name, file_size, sha256, format, contractor, status, done, \
-                     through_row, applied, unchanged, rejected, received_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, 0, 0, 0, $12, $12)",
+                     through_row, applied, unchanged, rejected, received_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, 0, 0, 0, $12, $12, $13)",
                     job,
                     use_.as_str(),
                     program.as_str(),
@@ -62,18 +63,20 @@ impl Projection for ImportJobs {
                     contractor,
                     JobStatus::Received.as_str(),
                     at,
+                    version,
                 )?;
             }
             ImportEvent::ImportRowsValidated { total, valid, .. } => {
                 exec!(
                     tx,
-                    "UPDATE import_jobs SET status = $2, total = $3, valid = $4, updated_at = $5 \
-                     WHERE job_id = $1",
+                    "UPDATE import_jobs SET status = $2, total = $3, valid = $4, updated_at = $5, \
+                     version = $6 WHERE job_id = $1",
                     job,
                     JobStatus::Applying.as_str(),
                     total as i64,
                     valid as i64,
                     at,
+                    version,
                 )?;
             }
             ImportEvent::ImportRowsApplied {
@@ -87,7 +90,7 @@ impl Projection for ImportJobs {
                     tx,
                     "UPDATE import_jobs SET done = done + $2, through_row = $3, \
                      applied = applied + $4, unchanged = unchanged + $5, \
-                     rejected = rejected + $6, updated_at = $7 WHERE job_id = $1",
+                     rejected = rejected + $6, updated_at = $7, version = $8 WHERE job_id = $1",
                     &[
                         job.into(),
                         (results.len() as i64).into(),
@@ -96,6 +99,7 @@ impl Projection for ImportJobs {
                         count(domain::import_job::RowOutcome::Unchanged).into(),
                         count(domain::import_job::RowOutcome::Rejected).into(),
                         at.into(),
+                        version.into(),
                     ],
                 )
                 .await?;
@@ -126,23 +130,26 @@ impl Projection for ImportJobs {
             ImportEvent::ImportFinished { .. } => {
                 exec!(
                     tx,
-                    "UPDATE import_jobs SET status = $2, updated_at = $3 WHERE job_id = $1",
+                    "UPDATE import_jobs SET status = $2, updated_at = $3, version = $4 \
+                     WHERE job_id = $1",
                     job,
                     JobStatus::Finished.as_str(),
                     at,
+                    version,
                 )?;
             }
             ImportEvent::ImportFailed { failure } => {
                 exec!(
                     tx,
                     "UPDATE import_jobs SET status = $2, failure_code = $3, failure_ja = $4, \
-                     failure_en = $5, updated_at = $6 WHERE job_id = $1",
+                     failure_en = $5, updated_at = $6, version = $7 WHERE job_id = $1",
                     job,
                     JobStatus::Failed.as_str(),
                     failure.code,
                     failure.message_ja,
                     failure.message_en,
                     at,
+                    version,
                 )?;
             }
         }
@@ -181,11 +188,67 @@ pub struct JobRow {
     /// Unix milliseconds.
     pub received_at: i64,
     pub updated_at: i64,
+    /// The version of the job's stream this row reflects.
+    #[serde(skip)]
+    pub version: i64,
+}
+
+impl JobRow {
+    /// Applies one later event of the job's stream, as the view will: the status route brings
+    /// the row up to the stream's head with it, so a job's status never trails its stream.
+    pub fn advance(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
+        if event.version as i64 <= self.version {
+            return Ok(());
+        }
+        match event
+            .decode::<ImportEvent>()
+            .map_err(|e| event_error(event, e))?
+        {
+            // The row exists: its stream began before.
+            ImportEvent::ImportFileReceived { .. } => {}
+            ImportEvent::ImportRowsValidated { total, valid, .. } => {
+                self.status = JobStatus::Applying.as_str().to_owned();
+                self.total = Some(total as i64);
+                self.valid = Some(valid as i64);
+            }
+            ImportEvent::ImportRowsApplied {
+                through_row,
+                results,
+            } => {
+                self.done += results.len() as i64;
+                self.through_row = through_row as i64;
+                for r in &results {
+                    match r.outcome {
+                        domain::import_job::RowOutcome::Applied => self.applied += 1,
+                        domain::import_job::RowOutcome::Unchanged => self.unchanged += 1,
+                        domain::import_job::RowOutcome::Rejected => self.rejected += 1,
+                    }
+                }
+            }
+            ImportEvent::ImportFinished { .. } => {
+                self.status = JobStatus::Finished.as_str().to_owned();
+            }
+            ImportEvent::ImportFailed { failure } => {
+                self.status = JobStatus::Failed.as_str().to_owned();
+                self.failure_code = Some(failure.code);
+                self.failure_ja = Some(failure.message_ja);
+                self.failure_en = Some(failure.message_en);
+            }
+        }
+        self.updated_at = millis(event.recorded_at);
+        self.version = event.version as i64;
+        Ok(())
+    }
+
+    /// Neither finished nor failed: later events may follow.
+    pub fn is_open(&self) -> bool {
+        self.status != JobStatus::Finished.as_str() && self.status != JobStatus::Failed.as_str()
+    }
 }
 
 const JOB_COLUMNS: &str = "job_id, use_kind, program, account_id, role, file_name, file_size, \
      sha256, format, contractor, status, total, valid, done, through_row, applied, unchanged, \
-     rejected, failure_code, failure_ja, failure_en, received_at, updated_at";
+     rejected, failure_code, failure_ja, failure_en, received_at, updated_at, version";
 
 pub async fn job(sql: &SqlPool, job_id: &str) -> Result<Option<JobRow>, sqlx::Error> {
     let query = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE job_id = $1");

@@ -21,6 +21,18 @@ use tokio::sync::watch;
 pub use linkage::LinkageConfig;
 pub use publisher::{RelayConfig, RelayStats, StreamSettings};
 
+/// The NATS servers: one setting, `--nats-url` / `NATS_URL`, read alike by `nanbyo` and by
+/// `linkage-responder` (no default: without it `nanbyo serve` runs no relay and the responder
+/// does not start). Several URLs, comma-separated, for a cluster; credentials in the URL are
+/// passed on ([`publisher::connect`]) and never shown in `--help`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NatsServerArgs {
+    /// nats://host:port of a NATS server with JetStream (several, comma-separated, for a
+    /// cluster).
+    #[arg(long, env = "NATS_URL", global = true, hide_env_values = true)]
+    pub nats_url: Option<String>,
+}
+
 /// Starts the relay and the linkage; every task stops when `shutdown` turns true.
 pub fn spawn(
     store: &Arc<dyn EventStore>,

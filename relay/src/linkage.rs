@@ -9,8 +9,9 @@
 //!   was answered; an inquiry made for newer data supersedes an older unanswered one.
 //! - The **sender** publishes each unanswered inquiry on `linkage.inquiry.<program>` (core NATS,
 //!   never JetStream: the message carries identity data and must not be stored on the bus),
-//!   reading the identity from the form that caused it (as it last stood under the inquiry's
-//!   patient key), and retries with exponential backoff.
+//!   reading the identity from the form that caused it (the data the inquiry was made for:
+//!   those with its identity digest), and retries with exponential backoff; an inquiry that a
+//!   later one on the patient's record superseded is not sent.
 //! - The **listener** consumes `linkage.response.<program>` and appends `LinkageIdAssigned` or
 //!   `LinkageNotFound`; a repeated or late answer for an answered request appends nothing.
 
@@ -352,17 +353,48 @@ pub async fn outcome(sql: &SqlPool, request_id: &str) -> Result<Option<String>, 
 
 // ---- sender ----
 
-/// The inquiry for one row: the identity comes from the form that caused it, as it last stood
-/// under the row's patient key — the key the answer is recorded for. A correction that changed
-/// the key (kana, birth date, sex) made its own inquiry under the new key; this one keeps asking
-/// about the data it was made for, so no answer lands on another key's record.
+/// The inquiry for one row, or `None` when the patient's record holds a later inquiry (the row
+/// is superseded; the view marks it so once it applies that inquiry).
+///
+/// The identity sent is the one the inquiry was made for: the form's patient data whose keyed
+/// digest is the inquiry's `identity_digest` (the latest such, under the row's patient key). A
+/// correction made before the inquiry went out (a new insurer) made an inquiry of its own; had
+/// this one read the form as it stands now, both would have sent the same corrected data — two
+/// identical inquiries. A correction that changed the key (kana, birth date, sex) asks under
+/// the new key; this one keeps asking about the data it was made for, so no answer lands on
+/// another key's record.
 async fn build_inquiry(
     store: &Arc<dyn EventStore>,
     key: &PseudonymKey,
     request_id: &str,
     form_id: &str,
     patient_key: &str,
-) -> anyhow::Result<(Program, LinkageInquiry)> {
+) -> anyhow::Result<Option<(Program, LinkageInquiry)>> {
+    let mut digest = None;
+    let mut superseded = false;
+    for e in store
+        .read_stream(&StreamId::new(PATIENT, patient_key)?, 1)
+        .await?
+    {
+        if let PatientEvent::LinkageInquired {
+            request_id: r,
+            identity_digest,
+            ..
+        } = e.decode::<PatientEvent>()?
+        {
+            if r == request_id {
+                digest = Some(identity_digest);
+            } else if digest.is_some() {
+                superseded = true;
+            }
+        }
+    }
+    let Some(digest) = digest else {
+        anyhow::bail!("inquiry {request_id}: not on the record of its patient key");
+    };
+    if superseded {
+        return Ok(None);
+    }
     let stream = StreamId::new("form", form_id)?;
     let mut program = None;
     let mut asked: Option<Box<Patient>> = None;
@@ -382,18 +414,20 @@ async fn build_inquiry(
             },
             _ => continue,
         };
-        if program.is_some_and(|p| patient.key(p) == patient_key) {
+        if program.is_some_and(|p| {
+            patient.key(p) == patient_key && identity_digest(key, p, &patient) == digest
+        }) {
             asked = Some(patient);
         }
     }
     let (Some(program), Some(patient)) = (program, asked) else {
-        anyhow::bail!("inquiry {request_id}: its form never named the patient it asks about");
+        anyhow::bail!("inquiry {request_id}: its form never named the data it asks about");
     };
     let sex = serde_json::to_value(patient.sex)?
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    Ok((
+    Ok(Some((
         program,
         LinkageInquiry {
             request_id: request_id.to_owned(),
@@ -405,7 +439,7 @@ async fn build_inquiry(
             insurer_number: patient.insurer_number.clone(),
             insured_symbol_number: patient.insured_symbol_number.clone(),
         },
-    ))
+    )))
 }
 
 fn backoff(config: &LinkageConfig, attempts: i64) -> Duration {
@@ -456,8 +490,11 @@ pub async fn send_due(
         if claimed != 1 {
             continue;
         }
-        let (program, inquiry) =
-            build_inquiry(store, key, &request_id, &form_id, &patient_key).await?;
+        let Some((program, inquiry)) =
+            build_inquiry(store, key, &request_id, &form_id, &patient_key).await?
+        else {
+            continue;
+        };
         client
             .publish(
                 inquiry_subject(program),

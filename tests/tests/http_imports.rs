@@ -1028,3 +1028,157 @@ async fn results_by_either_recipient_number_postgres() {
 async fn results_by_either_recipient_number_sqlite() {
     results_by_either_recipient_number(Db::Sqlite).await;
 }
+
+/// The job's status is the job's own stream, not a view that trails it (issue 12 §8): with the
+/// projections stopped once the view knows the job, the job finishes in the store, and its
+/// status says finished with every row counted — while the view still shows it unfinished.
+async fn a_job_status_is_current_while_the_view_trails(db: Db) {
+    let (store, _) = nanbyo_tests::fresh_store(db).await;
+    let app = api::startup::Application::bind(
+        &api::config::ServeArgs {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            skip_migrations: false,
+            no_projections: true,
+        },
+        store.clone(),
+    )
+    .await
+    .expect("bind")
+    .with_data_dir(
+        std::env::temp_dir().join(format!("nanbyo-test-{}", uuid::Uuid::new_v4().simple())),
+    );
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(std::future::IntoFuture::into_future(
+        app.run_until_stopped(std::future::pending()),
+    ));
+    // The projections, in this test's hands.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runners = api::startup::spawn_projections(&store, stopped);
+    let accounts = Provisioner::new(store.clone());
+    let client = Client::new();
+    let operator = accounts.token(&Who::new(Role::Operator)).await.expect("op");
+    let r = client
+        .post(format!("{base}/api/masters/institutions"))
+        .bearer_auth(&operator)
+        .json(&json!({"code": HOSPITAL, "name": "札幌中央病院"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let doctor = accounts
+        .token(&Who::new(Role::DesignatedDoctor).at(HOSPITAL))
+        .await
+        .expect("doctor");
+
+    // A file long enough that the job is still running when the view has its first event.
+    const ROWS: usize = 3000;
+    let example = String::from_utf8(example("hospital", "utf8.csv")).expect("utf8");
+    let mut lines = example.lines();
+    let header = lines.next().expect("header");
+    let row = lines.next().expect("a row");
+    let rest = row.split_once(',').expect("columns").1;
+    let mut file = format!("{header}\n");
+    for i in 0..ROWS {
+        file.push_str(&format!("TRAIL-{i:05},{rest}\n"));
+    }
+    let r = client
+        .post(format!("{base}/api/imports/hospital?file_name=trail.csv"))
+        .bearer_auth(&doctor)
+        .body(file)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let accepted: Value = r.json().await.expect("json");
+    let job = accepted["job_id"].as_str().expect("job id").to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client
+            .get(format!("{base}/api/imports/jobs/{job}"))
+            .bearer_auth(&doctor)
+            .send()
+            .await
+            .expect("status");
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the view never knew the job"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.send_replace(true);
+    for r in runners {
+        r.await.expect("projection stops");
+    }
+
+    // The job finishes in the store.
+    let stream = eventstore::StreamId::new(domain::import_job::STREAM_TYPE, &job).expect("id");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let events = store.read_stream(&stream, 1).await.expect("read");
+        if events
+            .last()
+            .is_some_and(|e| e.event_type == "ImportFinished")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sql = store.sql();
+    let view: String = eventstore::on_sql!(&sql, reader, |p| {
+        sqlx::query_scalar("SELECT status FROM import_jobs WHERE job_id = $1")
+            .bind(&job)
+            .fetch_one(p)
+            .await
+            .expect("view row")
+    });
+    assert_ne!(
+        view, "finished",
+        "the view caught up before it was stopped: make the file longer"
+    );
+
+    let r = client
+        .get(format!("{base}/api/imports/jobs/{job}"))
+        .bearer_auth(&doctor)
+        .send()
+        .await
+        .expect("status");
+    assert_eq!(r.status(), StatusCode::OK);
+    let status: Value = r.json().await.expect("json");
+    assert_eq!(status["status"], "finished", "{status}");
+    assert_eq!(status["total"], ROWS, "{status}");
+    assert_eq!(status["progress"]["done"], ROWS, "{status}");
+    assert_eq!(status["progress"]["total"], ROWS, "{status}");
+    assert_eq!(
+        status["applied"].as_u64().unwrap_or(0)
+            + status["unchanged"].as_u64().unwrap_or(0)
+            + status["rejected"].as_u64().unwrap_or(0),
+        ROWS as u64,
+        "{status}"
+    );
+    let r = client
+        .get(format!("{base}/api/imports"))
+        .bearer_auth(&doctor)
+        .send()
+        .await
+        .expect("list");
+    let listed: Value = r.json().await.expect("json");
+    assert_eq!(listed["jobs"][0]["status"], "finished", "{listed}");
+    assert_eq!(listed["jobs"][0]["progress"]["done"], ROWS, "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_status_is_current_while_the_view_trails_postgres() {
+    a_job_status_is_current_while_the_view_trails(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_status_is_current_while_the_view_trails_sqlite() {
+    a_job_status_is_current_while_the_view_trails(Db::Sqlite).await;
+}

@@ -351,3 +351,119 @@ async fn linkage_round_trip_postgres() {
 async fn linkage_round_trip_sqlite() {
     linkage_round_trip(Db::Sqlite).await;
 }
+
+/// A form whose insurer was corrected before its inquiry went out (issue 12 §8): the sender
+/// reaches the draft's inquiry after the correction is committed but before the inquirer has
+/// recorded the correction's own inquiry — the interleaving is made exact by running the
+/// inquirer and the view first (no NATS for the sender), then one round of the sender, then
+/// everything. Each inquiry sent carries the data it was made for: two inquiries, one per
+/// distinct content, never the corrected data twice.
+async fn insurer_corrected_before_the_inquiry_went_out(db: Db) {
+    let (store, _) = fresh_store(db).await;
+    let nats = NatsServer::start().await;
+    let client = async_nats::connect(nats.url()).await.expect("connect");
+    let mut inquiries = client
+        .subscribe("linkage.inquiry.*")
+        .await
+        .expect("subscribe");
+    client.flush().await.expect("flush");
+
+    // 1. The inquirer and the inquiries view run; the sender has no NATS yet: the draft's
+    //    inquiry is decided and listed, not sent.
+    let (stop, stopped) = watch::channel(false);
+    let tasks = linkage::spawn(
+        store.clone(),
+        LinkageConfig::new("nats://127.0.0.1:1"),
+        key(),
+        stopped,
+    );
+    let drafted = patient("コウセイ ハナコ", samples::INSURER);
+    draft(&store, "form-1", drafted.clone()).await;
+    eventually(
+        "the draft's inquiry listed",
+        Duration::from_secs(30),
+        || async {
+            linkage::unanswered(&store.sql())
+                .await
+                .expect("status")
+                .len()
+                == 1
+        },
+    )
+    .await;
+    stop.send_replace(true);
+    for t in tasks {
+        t.await.expect("task stops");
+    }
+
+    // 2. The insurer is corrected (the same patient key) before the inquiry went out.
+    let corrected = patient("コウセイ ハナコ", "01234567");
+    let correction = NewEvent::from_domain(
+        &FormEvent::PatientDataChanged {
+            program: Program::Nanbyo,
+            changes: domain::form::patient_changes(&drafted, &corrected),
+            patient: Box::new(corrected.clone()),
+        },
+        Metadata::new("doctor-1", Role::DesignatedDoctor, Some(Program::Nanbyo)),
+    )
+    .expect("event");
+    store
+        .append(
+            &StreamId::new("form", "form-1").expect("id"),
+            ExpectedVersion::Any,
+            vec![correction],
+            None,
+        )
+        .await
+        .expect("corrected");
+
+    // 3. The sender's round comes before the inquirer has seen the correction.
+    let mut config = LinkageConfig::new(nats.url());
+    config.retry_base = Duration::from_secs(60);
+    let sender = async_nats::connect(nats.url()).await.expect("connect");
+    assert_eq!(
+        linkage::send_due(&store, &sender, &key(), &config)
+            .await
+            .expect("send"),
+        1
+    );
+    // 4. Everything runs: the correction asks again, with the corrected data.
+    let (stop, stopped) = watch::channel(false);
+    let tasks = linkage::spawn(store.clone(), config, key(), stopped);
+    let first = next_for(&mut inquiries, &drafted.name_kana).await;
+    let second = next_for(&mut inquiries, &drafted.name_kana).await;
+    assert_ne!(first.request_id, second.request_id, "two inquiries");
+    let content = |i: &LinkageInquiry| {
+        let mut i = i.clone();
+        i.request_id.clear();
+        serde_json::to_string(&i).expect("json")
+    };
+    assert_ne!(
+        content(&first),
+        content(&second),
+        "the same data asked twice"
+    );
+    assert_eq!(first.insurer_number.as_deref(), Some(samples::INSURER));
+    assert_eq!(second.insurer_number.as_deref(), Some("01234567"));
+    // And nothing more: the first is superseded, the second waits for its retry.
+    assert!(
+        tokio::time::timeout(Duration::from_secs(2), inquiries.next())
+            .await
+            .is_err(),
+        "a third inquiry"
+    );
+    stop.send_replace(true);
+    for t in tasks {
+        t.await.expect("task stops");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insurer_corrected_before_the_inquiry_went_out_postgres() {
+    insurer_corrected_before_the_inquiry_went_out(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insurer_corrected_before_the_inquiry_went_out_sqlite() {
+    insurer_corrected_before_the_inquiry_went_out(Db::Sqlite).await;
+}

@@ -33,6 +33,7 @@ use crate::config::{BenchRelayArgs, NatsArgs};
 pub async fn run(args: &BenchRelayArgs, database_url: Option<&str>, nats: &NatsArgs) -> Result<()> {
     print_machine();
     let nats_url = nats
+        .server
         .nats_url
         .clone()
         .unwrap_or_else(|| "nats://127.0.0.1:4222".into());

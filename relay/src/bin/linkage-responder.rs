@@ -10,8 +10,10 @@ use clap::Parser;
              linkage.inquiry.* with deterministic linkage ids"
 )]
 struct Args {
-    #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
-    nats_url: String,
+    /// `--nats-url` / `NATS_URL`, the same setting as `nanbyo`'s (required here: a stand-in
+    /// that silently answered on another server than the registry's would answer nothing).
+    #[command(flatten)]
+    server: relay::NatsServerArgs,
     /// Answer not-found for this insurer number (repeatable; "" for inquiries without one).
     #[arg(long = "not-found-insurer")]
     not_found_insurers: Vec<String>,
@@ -30,8 +32,12 @@ async fn main() -> std::process::ExitCode {
         not_found_insurers: args.not_found_insurers,
         copies: args.copies,
     };
+    let Some(nats_url) = args.server.nats_url else {
+        eprintln!("linkage-responder: set NATS_URL (or --nats-url), as for nanbyo");
+        return std::process::ExitCode::from(2);
+    };
     let result = async {
-        let client = relay::publisher::connect(&args.nats_url).await?;
+        let client = relay::publisher::connect(&nats_url).await?;
         eprintln!("linkage-responder (reference stand-in) listening on linkage.inquiry.*");
         relay::responder::run(client, config).await
     }
