@@ -34,8 +34,9 @@ fn file(n: usize) -> Vec<u8> {
          patient_municipality,sev.hoehn_yahr,sev.daily_life_disability\n",
     );
     for i in 0..n {
+        let (name, kana) = api::bench::numbered_name(i as u64);
         out += &format!(
-            "REF-{i:05},{HOSPITAL},6,new,subsidy,true,患者 {i},カンジャ {i},1960-01-{:02},male,\
+            "REF-{i:05},{HOSPITAL},6,new,subsidy,true,{name},{kana},1960-01-{:02},male,\
              小樽市花園{i},012025,{},2\n",
             i % 28 + 1,
             i % 5 + 1
@@ -284,8 +285,9 @@ async fn later_batches_see_earlier_ones(db: Db) {
     );
     for yahr in [1, 4] {
         for i in 0..n {
+            let (name, kana) = api::bench::numbered_name(i as u64);
             text += &format!(
-                "REF-{i},{HOSPITAL},6,new,subsidy,true,患者 {i},カンジャ {i},1960-01-01,male,\
+                "REF-{i},{HOSPITAL},6,new,subsidy,true,{name},{kana},1960-01-01,male,\
                  小樽市,012025,{yahr}\n"
             );
         }

@@ -54,10 +54,11 @@ fn generate(path: &std::path::Path, rows: usize, round: usize) -> Result<()> {
             .as_bytes(),
     )?;
     for i in 0..rows {
+        let (name, kana) = super::numbered_name(i as u64);
         let recipient = domain::codes::append_check_digit(&format!("{:06}", i % 1_000_000));
         writeln!(
             out,
-            "R{round}-{i:07},{HOSPITAL},6,2024-04-01,{},subsidy,{},試験 患者{i},シケン カンジャ{i},\
+            "R{round}-{i:07},{HOSPITAL},6,2024-04-01,{},subsidy,{},{name},{kana},\
              19{:02}-{:02}-{:02},{},小樽市花園{}丁目{}番,012025,0123456{},記号{}・番号{},{recipient},\
              2019-{:02},2020-{:02},true,true,true,{},{},{}\r",
             if i % 3 == 0 { "renewal" } else { "new" },

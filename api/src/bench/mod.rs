@@ -17,6 +17,21 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use uuid::Uuid;
 
+/// A distinct patient name for sample `n`, as the national forms allow names (no digits): the
+/// digits of `n` as kanji numerals after 試験, and the reading with one katakana per digit.
+pub fn numbered_name(n: u64) -> (String, String) {
+    const KANJI: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    const KANA: [char; 10] = ['ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ'];
+    let digits: Vec<usize> = n
+        .to_string()
+        .bytes()
+        .map(|b| usize::from(b - b'0'))
+        .collect();
+    let kanji: String = digits.iter().map(|&d| KANJI[d]).collect();
+    let kana: String = digits.iter().map(|&d| KANA[d]).collect();
+    (format!("試験 {kanji}"), format!("シケン {kana}"))
+}
+
 /// The median of a list of measurements (the upper middle for an even count).
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));

@@ -96,7 +96,7 @@ async fn generate(store: &Arc<dyn EventStore>, forms: usize) -> Result<Vec<Strin
                     GIVEN[rng.gen_range(0..GIVEN.len())]
                 );
                 let patient = Patient {
-                    name_kanji: format!("試験 患者{n}"),
+                    name_kanji: super::numbered_name(n as u64).0,
                     name_kana: kana,
                     birth_date: format!(
                         "19{:02}-{:02}-{:02}",

@@ -245,9 +245,10 @@ async fn generate(store: &Arc<dyn EventStore>, n: usize, version: &str) -> Resul
                 .map(|(k, v)| (k.to_owned(), v))
                 .collect();
                 let judgment = disease.judge(&items, Purpose::Subsidy);
+                let (name_kanji, name_kana) = super::numbered_name(i as u64);
                 let patient = Patient {
-                    name_kanji: format!("試験 {i}"),
-                    name_kana: format!("シケン {i}"),
+                    name_kanji,
+                    name_kana,
                     birth_date: format!("{}-{:02}-{:02}", 1930 + i % 80, 1 + i % 12, 1 + i % 28),
                     sex: if i % 2 == 0 { Sex::Male } else { Sex::Female },
                     address: format!("小樽市試験町{i}"),
