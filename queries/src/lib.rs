@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod forms;
+pub mod history;
 pub mod masters;
 
 use std::sync::Arc;

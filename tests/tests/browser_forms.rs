@@ -143,6 +143,28 @@ async fn a_doctor_writes_a_parkinson_form_with_live_judgment_submits_and_prints_
     b.goto(&format!("{path}/slip")).await;
     b.wait_text(&key).await;
     b.check("slip").await;
+    // The history: the draft, each item saved with its label, old → new, the submission and
+    // the reads of the print — who, in which role, in order.
+    let form = path.split('?').next().expect("path").to_owned();
+    b.goto(&form).await;
+    b.click(&format!("a[href='{form}/history']")).await;
+    b.wait_path(&format!("{form}/history")).await;
+    b.wait_text("提出").await;
+    let history = b.page_text().await;
+    for shown in [
+        "作成",
+        "項目の入力・修正",
+        "パーキンソニズムがある",
+        "（空欄） → はい",
+        "閲覧",
+        "指定医",
+    ] {
+        assert!(
+            history.contains(shown),
+            "{shown:?} in the history:\n{history}"
+        );
+    }
+    b.check("history").await;
     b.close().await;
 }
 

@@ -52,6 +52,15 @@ impl Tr {
 
     /// The message `key` in the page's language. An unknown key shows itself (the catalogue
     /// test fails on it before a user could see it).
+    /// The message `key`, when the catalogue has one (for keys made from data, such as an
+    /// event's type).
+    pub fn maybe(&self, key: &str) -> Option<&'static str> {
+        INDEX.get(key).map(|&(ja, en)| match self.lang {
+            Lang::Ja => ja,
+            Lang::En => en,
+        })
+    }
+
     pub fn s(&self, key: &str) -> &'static str {
         match INDEX.get(key) {
             Some(&(ja, en)) => match self.lang {
@@ -180,6 +189,29 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("affiliations.done_approved", "承認しました。", "Approved."),
     ("affiliations.done_rejected", "却下しました。", "Rejected."),
     ("affiliations.done_revoked", "取り消しました。", "Revoked."),
+    ("history.title", "履歴", "History"),
+    ("history.back", "入力画面へ戻る", "Back to the form"),
+    ("history.lead", "この臨個票に誰が、いつ、どの立場で、なぜ何をしたか。閲覧も記録されます。", "Who did what to this form, when, in which role and why. Reads are recorded too."),
+    ("history.at", "日時", "When"),
+    ("history.action", "操作", "Action"),
+    ("history.actor", "操作者", "By"),
+    ("history.version", "版", "Version"),
+    ("history.reason", "理由", "Reason"),
+    ("history.changes", "変更内容（変更前 → 変更後）", "Changes (before → after)"),
+    ("history.hidden", "行政記載欄（表示されません）", "Administrative fields (not shown)"),
+    ("history.empty", "（空欄）", "(empty)"),
+    ("entry.history", "履歴を見る", "History"),
+    ("event.FormDrafted", "作成", "Drafted"),
+    ("event.ItemsEdited", "項目の入力・修正", "Items edited"),
+    ("event.JudgmentRecorded", "機械判定", "Machine judgment"),
+    ("event.FormSubmitted", "提出", "Submitted"),
+    ("event.FormReceived", "受付", "Received"),
+    ("event.DataCorrected", "データ修正", "Data corrected"),
+    ("event.AdministrativeFieldsRecorded", "行政記載欄の記入", "Administrative fields recorded"),
+    ("event.ReviewResultRecorded", "審査結果", "Review result"),
+    ("event.FormWithdrawn", "取下げ", "Withdrawn"),
+    ("event.PatientDataChanged", "患者情報の修正", "Patient data changed"),
+    ("event.FormRead", "閲覧", "Read"),
     ("affiliation.pending", "申請中", "pending"),
     ("affiliation.approved", "承認済", "approved"),
     ("affiliation.rejected", "却下", "rejected"),

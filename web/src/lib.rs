@@ -63,6 +63,7 @@ pub fn router(state: WebState) -> Router {
         .route("/forms/{id}/items", post(pages::entry::items))
         .route("/forms/{id}/preview", post(pages::entry::preview))
         .route("/forms/{id}/submit", post(pages::entry::submit))
+        .route("/forms/{id}/history", get(pages::history::form))
         .route("/forms/{id}/print", get(pages::print::full))
         .route("/forms/{id}/slip", get(pages::print::slip))
         .route("/lang/{code}", get(auth::switch_lang))

@@ -6,6 +6,7 @@ pub mod affiliations;
 pub mod auth;
 pub mod entry;
 pub mod forms;
+pub mod history;
 pub mod print;
 
 use askama::Template;
