@@ -20,7 +20,7 @@ pub struct AppState {
     /// The data directory of research extracts and the research key.
     pub research: Arc<crate::research::ResearchFiles>,
     /// Bulk import files (`<data dir>/imports`) and the jobs this process runs.
-    pub imports: Arc<crate::imports::Imports>,
+    pub imports: Arc<commands::import_runner::Imports>,
     /// The web client's cookies are `Secure` whatever the request says.
     pub secure_cookies: bool,
 }
@@ -32,6 +32,7 @@ impl AppState {
             store: self.store.clone(),
             masters: self.masters.clone(),
             secure_cookies: self.secure_cookies,
+            imports: self.imports.clone(),
         }
     }
 }

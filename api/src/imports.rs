@@ -2,147 +2,27 @@
 //! follow the job's progress, list or download each row's outcome. Jobs run in the background
 //! of the process that received them and are resumed by any instance at start.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use commands::import_runner::{StageError, Staging};
 use commands::imports::{self as imp, ReceiveError, StagedFile};
+use commands::problem::Problem;
 use domain::form::Actor;
 use domain::import_job::{ImportError, ImportUse};
-use domain::Role;
-use eventstore::StreamId;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 
 use crate::auth::CurrentActor;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, RequestKey};
 use crate::http::AppState;
-
-/// The import files of this process (`<data dir>/imports`) and the jobs it runs now.
-pub struct Imports {
-    dir: PathBuf,
-    running: Mutex<HashSet<String>>,
-}
-
-impl Imports {
-    pub fn new(data_dir: PathBuf) -> Self {
-        Imports {
-            dir: data_dir.join("imports"),
-            running: Mutex::new(HashSet::new()),
-        }
-    }
-
-    pub fn dir(&self) -> &std::path::Path {
-        &self.dir
-    }
-
-    /// Runs job `id` in the background unless this process runs it already.
-    pub fn spawn(self: &Arc<Self>, state: &AppState, id: String) {
-        {
-            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            if !running.insert(id.clone()) {
-                return;
-            }
-        }
-        let (store, masters, this) = (state.store.clone(), state.masters.clone(), self.clone());
-        tokio::spawn(async move {
-            // A temporary failure (the database away, the key view behind) is retried with
-            // backoff; a job that still cannot go on resumes at the next start.
-            let mut pause = std::time::Duration::from_secs(1);
-            for attempt in 1..=RUN_ATTEMPTS {
-                match imp::run(&store, &masters, &this.dir, &id, &()).await {
-                    Ok(job) => {
-                        tracing::info!(
-                            job = %id,
-                            status = job.status.map(|s| s.as_str()).unwrap_or("?"),
-                            applied = job.applied,
-                            unchanged = job.unchanged,
-                            rejected = job.rejected,
-                            "import job ended"
-                        );
-                        break;
-                    }
-                    Err(imp::RunError::Taken) => {
-                        tracing::info!(job = %id, "import job is run by another process");
-                        break;
-                    }
-                    Err(e @ (imp::RunError::NotFound | imp::RunError::FileMissing)) => {
-                        tracing::error!(job = %id, error = %e, "import job cannot run");
-                        break;
-                    }
-                    Err(e) if attempt < RUN_ATTEMPTS => {
-                        tracing::warn!(job = %id, error = %e, attempt, "import job stopped; retrying");
-                        tokio::time::sleep(pause).await;
-                        pause = (pause * 2).min(std::time::Duration::from_secs(60));
-                    }
-                    Err(e) => tracing::warn!(
-                        job = %id,
-                        error = %e,
-                        "import job stopped; it resumes at the next start"
-                    ),
-                }
-            }
-            this.running
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
-        });
-    }
-
-    /// Resumes every unfinished job (after a restart): waits until the jobs view has caught
-    /// up, then runs each in the background. Another instance resuming the same job is
-    /// harmless: the job's stream lets only one append each batch.
-    pub async fn resume(self: &Arc<Self>, state: &AppState) {
-        let store = &state.store;
-        let head = match projections::committed_head(store).await {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot look for unfinished import jobs");
-                return;
-            }
-        };
-        match projections::wait_for(
-            &store.sql(),
-            projections::imports::JOBS,
-            head,
-            std::time::Duration::from_secs(60),
-        )
-        .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!("the import jobs view is behind: unfinished jobs not resumed");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot look for unfinished import jobs");
-                return;
-            }
-        }
-        match projections::imports::unfinished(&store.sql()).await {
-            Ok(ids) => {
-                for id in ids {
-                    tracing::info!(job = %id, "resuming import job");
-                    self.spawn(state, id);
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot look for unfinished import jobs"),
-        }
-    }
-}
-
-/// How often a job that stopped on a temporary failure is run again before waiting for the
-/// next start.
-const RUN_ATTEMPTS: u32 = 8;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -166,95 +46,11 @@ fn bad_upload(message: String) -> ApiError {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "file_too_large",
-        format!(
-            "ファイルが大きすぎます（上限 {} GiB）。分割してアップロードしてください。",
-            imp::MAX_FILE_BYTES >> 30
-        ),
-        format!(
-            "The file is larger than {} GiB; split it and upload the parts.",
-            imp::MAX_FILE_BYTES >> 30
-        ),
-    )
+    Problem::from(StageError::TooLarge).into()
 }
 
-/// Writes an upload's chunks to the imports directory, hashing them, and names the file by
-/// its digest.
-struct Staging {
-    temp: PathBuf,
-    file: tokio::fs::File,
-    hasher: Sha256,
-    size: u64,
-}
-
-impl Staging {
-    async fn new(dir: &std::path::Path) -> Result<Staging, ApiError> {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(storage_error)?;
-        let temp = dir.join(format!(".upload-{}", uuid::Uuid::new_v4()));
-        let file = tokio::fs::File::create(&temp)
-            .await
-            .map_err(storage_error)?;
-        Ok(Staging {
-            temp,
-            file,
-            hasher: Sha256::new(),
-            size: 0,
-        })
-    }
-
-    async fn write(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
-        self.size += chunk.len() as u64;
-        if self.size > imp::MAX_FILE_BYTES {
-            return Err(too_large());
-        }
-        self.hasher.update(chunk);
-        self.file.write_all(chunk).await.map_err(storage_error)
-    }
-
-    /// The staged file, and whether it is new (no earlier upload had the same content).
-    async fn finish(mut self) -> Result<(StagedFile, bool), ApiError> {
-        self.file.flush().await.map_err(storage_error)?;
-        self.file.sync_all().await.map_err(storage_error)?;
-        let sha256 = hex::encode(self.hasher.clone().finalize());
-        let dir = self.temp.parent().map(PathBuf::from).unwrap_or_default();
-        let path = imp::stored_path(&dir, &sha256);
-        let fresh = !tokio::fs::try_exists(&path).await.unwrap_or(false);
-        tokio::fs::rename(&self.temp, &path)
-            .await
-            .map_err(storage_error)?;
-        let synced = dir.clone();
-        tokio::task::spawn_blocking(move || imp::sync_dir(&synced))
-            .await
-            .map_err(|e| storage_error(std::io::Error::other(e.to_string())))?
-            .map_err(storage_error)?;
-        Ok((
-            StagedFile {
-                path,
-                size: self.size,
-                sha256,
-                fresh,
-            },
-            fresh,
-        ))
-    }
-
-    async fn discard(self) {
-        let _ = tokio::fs::remove_file(&self.temp).await;
-    }
-}
-
-fn storage_error(e: std::io::Error) -> ApiError {
-    tracing::error!(error = %e, "cannot store an uploaded import file");
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "storage_unavailable",
-        "ファイルを保存できませんでした。しばらくしてから再度お試しください。",
-        "The file could not be stored. Please try again later.",
-    )
+fn stage_error(e: StageError) -> ApiError {
+    Problem::from(e).into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -280,7 +76,7 @@ async fn receive_upload(
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let dir = state.imports.dir().to_owned();
     let mut contractor = query.contractor.clone();
-    let mut staging = Staging::new(&dir).await?;
+    let mut staging = Staging::new(&dir).await.map_err(stage_error)?;
     let result: Result<String, ApiError> = async {
         if multipart {
             let mut form = Multipart::from_request(request, state)
@@ -321,7 +117,7 @@ async fn receive_upload(
                         bad_upload(e.body_text())
                     }
                 })? {
-                    staging.write(&chunk).await?;
+                    staging.write(&chunk).await.map_err(stage_error)?;
                 }
             }
             name.ok_or_else(|| bad_upload("no file part".into()))
@@ -329,7 +125,7 @@ async fn receive_upload(
             let mut body = request.into_body().into_data_stream();
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| bad_upload(e.to_string()))?;
-                staging.write(&chunk).await?;
+                staging.write(&chunk).await.map_err(stage_error)?;
             }
             Ok(query.file_name.clone().unwrap_or_else(|| "upload".into()))
         }
@@ -337,7 +133,7 @@ async fn receive_upload(
     .await;
     match result {
         Ok(name) => {
-            let (staged, fresh) = staging.finish().await?;
+            let (staged, fresh) = staging.finish().await.map_err(stage_error)?;
             Ok((staged, fresh, name, contractor))
         }
         Err(e) => {
@@ -357,37 +153,7 @@ fn unknown_use() -> ApiError {
 }
 
 fn receive_error(e: ReceiveError) -> ApiError {
-    match e {
-        ReceiveError::Rejected(ImportError::Forbidden(why)) => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "この取込を行う権限がありません。",
-            format!("Not permitted: {why}."),
-        )
-        .with_details(json!({ "permission": why })),
-        ReceiveError::Rejected(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_import",
-            "取込の指定が正しくありません。",
-            format!("The import is not valid: {e}."),
-        ),
-        ReceiveError::File(f) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_file",
-            f.message_ja.clone(),
-            f.message_en.clone(),
-        )
-        .with_details(json!({ "file_error": f.code })),
-        ReceiveError::Store(e) => e.into(),
-        ReceiveError::Unreadable(e) => {
-            tracing::error!(error = %e, "stored event cannot be read");
-            ApiError::database_unavailable()
-        }
-        ReceiveError::Worker(e) => {
-            tracing::error!(error = %e, "import file check failed");
-            ApiError::database_unavailable()
-        }
-    }
+    Problem::from(e).into()
 }
 
 /// `POST /api/imports/{use}`: stores the file, checks that it can be imported (format,
@@ -462,7 +228,9 @@ async fn upload(
             return Err(receive_error(e));
         }
     };
-    state.imports.spawn(&state, job_id.clone());
+    state
+        .imports
+        .spawn(&state.store, &state.masters, job_id.clone());
     Ok((
         StatusCode::ACCEPTED,
         [(header::LOCATION, format!("/api/imports/jobs/{job_id}"))],
@@ -482,63 +250,11 @@ async fn upload(
         .into_response())
 }
 
-fn job_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "import_job_not_found",
-        "取込ジョブが見つかりません。",
-        "No such import job.",
-    )
-}
-
-/// Who may see a job: its uploader, and the auditors of its program.
-fn may_see(actor: &Actor, job: &projections::imports::JobRow) -> bool {
-    job.account_id == actor.account
-        || (actor.role == Role::Auditor && job.program == actor.program.as_str())
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StatusQuery {
     /// Read-your-writes: wait (up to 5 s) until the view has applied this position.
     after_position: Option<u64>,
-}
-
-async fn load_visible(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-    after: Option<u64>,
-) -> Result<projections::imports::JobRow, ApiError> {
-    if let Some(position) = after {
-        let reached = projections::wait_for(
-            &state.store.sql(),
-            projections::imports::JOBS,
-            position,
-            std::time::Duration::from_secs(5),
-        )
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "import jobs view unavailable");
-            ApiError::database_unavailable()
-        })?;
-        if !reached {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "view_behind",
-                "表示が最新の状態に追いついていません。しばらくしてから再度お試しください。",
-                "The view has not caught up yet; try again shortly.",
-            ));
-        }
-    }
-    let job = projections::imports::job(&state.store.sql(), id)
-        .await
-        .map_err(eventstore::StoreError::from)?
-        .ok_or_else(job_not_found)?;
-    if !may_see(actor, &job) {
-        return Err(job_not_found());
-    }
-    Ok(job)
 }
 
 fn job_json(job: &projections::imports::JobRow) -> Value {
@@ -565,31 +281,6 @@ fn job_json(job: &projections::imports::JobRow) -> Value {
     v
 }
 
-/// The job as its own stream says now: the view's row, then the job's events the view has not
-/// applied yet (read from the store after the row's version). A progress bar must not show 50 %
-/// of a finished job because the view trails the store. Also returns the position of the last
-/// event the view has not applied yet, if any.
-async fn current(
-    state: &AppState,
-    mut job: projections::imports::JobRow,
-) -> Result<(projections::imports::JobRow, Option<u64>), ApiError> {
-    if !job.is_open() {
-        return Ok((job, None));
-    }
-    let stream =
-        StreamId::new(domain::import_job::STREAM_TYPE, &job.job_id).map_err(|_| job_not_found())?;
-    let from = u64::try_from(job.version).unwrap_or(0) + 1;
-    let mut head = None;
-    for event in state.store.read_stream(&stream, from).await? {
-        job.advance(&event).map_err(|e| {
-            tracing::error!(job = %job.job_id, error = %e, "import job event not understood");
-            ApiError::internal()
-        })?;
-        head = Some(event.position);
-    }
-    Ok((job, head))
-}
-
 /// `GET /api/imports/jobs/{id}`: the job's status and progress.
 async fn status(
     State(state): State<AppState>,
@@ -597,8 +288,7 @@ async fn status(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let job = load_visible(&state, &actor, &id, q.after_position).await?;
-    let (job, _) = current(&state, job).await?;
+    let job = queries::imports::job(&state.store, &actor, &id, q.after_position).await?;
     Ok(Json(job_json(&job)))
 }
 
@@ -614,14 +304,7 @@ async fn list(
     CurrentActor(actor): CurrentActor,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let listed = projections::imports::jobs_of(&state.store.sql(), &actor.account, limit)
-        .await
-        .map_err(eventstore::StoreError::from)?;
-    let mut jobs = Vec::with_capacity(listed.len());
-    for job in listed {
-        jobs.push(current(&state, job).await?.0);
-    }
+    let jobs = queries::imports::jobs(&state.store, &actor, q.limit).await?;
     Ok(Json(json!({
         "jobs": jobs.iter().map(job_json).collect::<Vec<_>>(),
     })))
@@ -647,38 +330,17 @@ async fn rows(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<RowsQuery>,
 ) -> Result<Response, ApiError> {
-    let job = load_visible(&state, &actor, &id, q.after_position).await?;
-    // The rows of every batch the status already counts: wait (bounded) for the view to have
-    // applied the job's stream as far as the status reads it.
-    let job = match current(&state, job.clone()).await? {
-        (_, Some(head)) => load_visible(&state, &actor, &id, Some(head)).await?,
-        _ => job,
-    };
-    let outcome = match q.outcome.as_deref() {
-        None => None,
-        Some(o @ ("applied" | "unchanged" | "rejected")) => Some(o.to_owned()),
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "outcome には applied・unchanged・rejected のいずれかを指定します。",
-                "outcome is applied, unchanged or rejected.",
-            ))
-        }
-    };
-    let sql = state.store.sql();
     match q.format.as_deref() {
         None | Some("json") => {
-            let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-            let after = q.after.unwrap_or(0);
-            let page =
-                projections::imports::rows(&sql, &job.job_id, after, outcome.as_deref(), limit)
-                    .await
-                    .map_err(eventstore::StoreError::from)?;
-            let next = (page.len() as i64 == limit)
-                .then(|| page.last().map(|r| r.row_no))
-                .flatten();
+            let query = queries::imports::RowsQuery {
+                after: q.after,
+                limit: q.limit,
+                outcome: q.outcome,
+                after_position: q.after_position,
+            };
+            let page = queries::imports::rows(&state.store, &actor, &id, &query).await?;
             let rows: Vec<Value> = page
+                .rows
                 .iter()
                 .map(|r| {
                     json!({
@@ -694,95 +356,19 @@ async fn rows(
                     })
                 })
                 .collect();
-            Ok(
-                Json(json!({ "job_id": job.job_id, "rows": rows, "next_after": next }))
-                    .into_response(),
+            Ok(Json(
+                json!({ "job_id": page.job.job_id, "rows": rows, "next_after": page.next_after }),
             )
+            .into_response())
         }
         Some("csv") => {
-            // Streamed page by page: a million rows never sit in memory.
-            let job_id = job.job_id.clone();
-            let stream = futures::stream::unfold(Some(0i64), move |after| {
-                let (sql, job_id, outcome) = (sql.clone(), job_id.clone(), outcome.clone());
-                async move {
-                    let after = after?;
-                    let mut out = Vec::new();
-                    if after == 0 {
-                        out.extend_from_slice(b"\xEF\xBB\xBF");
-                        out.extend_from_slice(
-                            "行,結果,臨個票ID,処理,列,エラーコード,エラー内容,message\r\n"
-                                .as_bytes(),
-                        );
-                    }
-                    let page = match projections::imports::rows(
-                        &sql,
-                        &job_id,
-                        after,
-                        outcome.as_deref(),
-                        5000,
-                    )
-                    .await
-                    {
-                        Ok(p) => p,
-                        Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
-                    };
-                    let next = (page.len() == 5000)
-                        .then(|| page.last().map(|r| r.row_no))
-                        .flatten();
-                    let mut w = csv::WriterBuilder::new()
-                        .terminator(csv::Terminator::CRLF)
-                        .from_writer(out);
-                    for r in &page {
-                        let issues = r.issues();
-                        let row = r.row_no.to_string();
-                        let form = r.form_id.clone().unwrap_or_default();
-                        let action = r.action.clone().unwrap_or_default();
-                        if issues.is_empty() {
-                            let _ = w.write_record([
-                                row.as_str(),
-                                r.outcome.as_str(),
-                                &form,
-                                &action,
-                                "",
-                                "",
-                                "",
-                                "",
-                            ]);
-                        }
-                        for i in &issues {
-                            let _ = w.write_record([
-                                row.as_str(),
-                                r.outcome.as_str(),
-                                &form,
-                                &action,
-                                i.column.as_deref().unwrap_or(""),
-                                &i.code,
-                                &i.message_ja,
-                                &i.message_en,
-                            ]);
-                        }
-                    }
-                    let bytes = w.into_inner().unwrap_or_default();
-                    if bytes.is_empty() && next.is_none() {
-                        return None;
-                    }
-                    Some((Ok::<_, std::io::Error>(bytes), next))
-                }
-            });
-            let mut response = axum::body::Body::from_stream(stream).into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".parse().expect("header"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"import-{}-rows.csv\"", job.job_id)
-                    .parse()
-                    .expect("header"),
-            );
-            h.insert(header::CACHE_CONTROL, "no-store".parse().expect("header"));
-            Ok(response)
+            let outcome = queries::imports::outcome(q.outcome.as_deref())?;
+            let job =
+                queries::imports::job_for_rows(&state.store, &actor, &id, q.after_position).await?;
+            Ok(rows_csv_response(
+                queries::imports::rows_csv(state.store.sql(), job.job_id.clone(), outcome),
+                &job.job_id,
+            ))
         }
         Some(_) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -791,6 +377,27 @@ async fn rows(
             "format is json or csv.",
         )),
     }
+}
+
+/// A CSV download of an import's rows.
+pub fn rows_csv_response(
+    stream: impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static,
+    job_id: &str,
+) -> Response {
+    let mut response = axum::body::Body::from_stream(stream).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        "text/csv; charset=utf-8".parse().expect("header"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"import-{job_id}-rows.csv\"")
+            .parse()
+            .expect("header"),
+    );
+    h.insert(header::CACHE_CONTROL, "no-store".parse().expect("header"));
+    response
 }
 
 /// A progress bar for `nanbyo import`.

@@ -74,7 +74,7 @@ impl Application {
                 research: Arc::new(crate::research::ResearchFiles::new(
                     crate::research::default_data_dir(store.as_ref()),
                 )),
-                imports: Arc::new(crate::imports::Imports::new(
+                imports: Arc::new(commands::import_runner::Imports::new(
                     crate::research::default_data_dir(store.as_ref()),
                 )),
                 store,
@@ -101,7 +101,7 @@ impl Application {
     /// beside the SQLite database or in ./nanbyo-data.
     pub fn with_data_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.state.research = Arc::new(crate::research::ResearchFiles::new(dir.clone()));
-        self.state.imports = Arc::new(crate::imports::Imports::new(dir));
+        self.state.imports = Arc::new(commands::import_runner::Imports::new(dir));
         self
     }
 
@@ -133,7 +133,7 @@ impl Application {
         // Import jobs that a stop interrupted carry on from their last recorded batch.
         {
             let state = self.state.clone();
-            tokio::spawn(async move { state.imports.resume(&state).await });
+            tokio::spawn(async move { state.imports.resume(&state.store, &state.masters).await });
         }
         let served = axum::serve(
             self.listener,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod credentials;
 pub mod forms;
+pub mod import_runner;
 pub mod import_source;
 pub mod imports;
 pub mod problem;

@@ -392,3 +392,67 @@ impl From<AccountError> for Problem {
         }
     }
 }
+
+impl From<crate::import_runner::StageError> for Problem {
+    fn from(e: crate::import_runner::StageError) -> Self {
+        use crate::import_runner::StageError;
+        match e {
+            StageError::TooLarge => Problem::new(
+                status::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                format!(
+                    "ファイルが大きすぎます（上限 {} GiB）。分割してアップロードしてください。",
+                    crate::imports::MAX_FILE_BYTES >> 30
+                ),
+                format!(
+                    "The file is larger than {} GiB; split it and upload the parts.",
+                    crate::imports::MAX_FILE_BYTES >> 30
+                ),
+            ),
+            StageError::Storage(_) => Problem::new(
+                status::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "ファイルを保存できませんでした。しばらくしてから再度お試しください。",
+                "The file could not be stored. Please try again later.",
+            ),
+        }
+    }
+}
+
+impl From<crate::imports::ReceiveError> for Problem {
+    fn from(e: crate::imports::ReceiveError) -> Self {
+        use crate::imports::ReceiveError;
+        use domain::import_job::ImportError;
+        match e {
+            ReceiveError::Rejected(ImportError::Forbidden(why)) => Problem::new(
+                status::FORBIDDEN,
+                "forbidden",
+                "この取込を行う権限がありません。",
+                format!("Not permitted: {why}."),
+            )
+            .with_details(serde_json::json!({ "permission": why })),
+            ReceiveError::Rejected(e) => Problem::new(
+                status::UNPROCESSABLE_ENTITY,
+                "invalid_import",
+                "取込の指定が正しくありません。",
+                format!("The import is not valid: {e}."),
+            ),
+            ReceiveError::File(f) => Problem::new(
+                status::UNPROCESSABLE_ENTITY,
+                "invalid_file",
+                f.message_ja.clone(),
+                f.message_en.clone(),
+            )
+            .with_details(serde_json::json!({ "file_error": f.code })),
+            ReceiveError::Store(e) => e.into(),
+            ReceiveError::Unreadable(e) => {
+                tracing::error!(error = %e, "stored event cannot be read");
+                Problem::database_unavailable()
+            }
+            ReceiveError::Worker(e) => {
+                tracing::error!(error = %e, "import file check failed");
+                Problem::database_unavailable()
+            }
+        }
+    }
+}

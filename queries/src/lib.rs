@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod forms;
 pub mod history;
+pub mod imports;
 pub mod masters;
 
 use std::sync::Arc;

@@ -88,3 +88,100 @@ async fn a_responsible_person_decides_an_application_and_the_doctor_sees_it() {
     assert_eq!(affiliation_events(&store).await.len(), 2);
     b.close().await;
 }
+
+/// The hospital's bulk import: a doctor uploads a file of four forms, one of them with an
+/// impossible birth date; the job page follows the job to its end (refreshing itself, no script
+/// needed), counts three registered and one refused, lists the refused row with its error,
+/// and the CSV of the outcomes is the API's.
+#[tokio::test]
+async fn a_doctor_imports_a_file_and_reads_each_rows_outcome() {
+    let (base, _, store) = support::spawn_with_store(Db::Sqlite).await;
+    let accounts = demo::create(&store).await.expect("demo registry");
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/imports/hospital/hospital.utf8.csv"),
+    )
+    .expect("example file");
+    let first = example.lines().nth(1).expect("a data row");
+    let bad = first
+        .replacen("HIS-0001", "HIS-0004", 1)
+        .replacen("1950-04-01", "1950-13-40", 1);
+    assert_ne!(
+        bad,
+        first.replacen("HIS-0001", "HIS-0004", 1),
+        "the date was replaced"
+    );
+    let dir = std::env::temp_dir().join(format!("nanbyo-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("hospital-forms.csv");
+    std::fs::write(&file, format!("{}{bad}\n", example)).expect("file");
+
+    let b = Browser::open(&base).await;
+    b.login(
+        &login_named(&accounts, Role::DesignatedDoctor, "山田 一郎"),
+        demo::PASSWORD,
+    )
+    .await;
+    b.wait_path("/forms").await;
+    b.click("a[href='/imports']").await;
+    b.wait_text("ファイルを取り込む").await;
+    // Nothing chosen: told at the field.
+    b.click("form[action^='/imports'] button[type=submit]")
+        .await;
+    b.wait_text("ファイルを選んでください").await;
+    b.check("imports").await;
+    b.find("#file")
+        .await
+        .send_keys(file.to_str().expect("path"))
+        .await
+        .expect("choose the file");
+    b.click("form[action^='/imports'] button[type=submit]")
+        .await;
+    b.wait_path("/imports/").await;
+    b.wait_text("完了").await;
+    let facts = b.text("dl.facts").await;
+    assert!(facts.contains("4 / 4"), "{facts}");
+    assert!(
+        facts.contains("登録\n3") || facts.contains("登録 3"),
+        "{facts}"
+    );
+    assert!(
+        facts.contains("エラー\n1") || facts.contains("エラー 1"),
+        "{facts}"
+    );
+    // Every row the status counts is listed.
+    let listed = b.text(".table-wrap").await;
+    assert_eq!(
+        listed.matches("開く").count(),
+        3,
+        "three forms to open: {listed}"
+    );
+    b.check("import-job").await;
+    b.click("a[href$='outcome=rejected']").await;
+    b.wait_text("patient_birth_date").await;
+    let rows = b.text("#s-rows ~ .table-wrap, .table-wrap").await;
+    assert!(rows.contains('5'), "the refused row is row 5: {rows}");
+    let csv = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const link = document.querySelector(\"a[href$='/rows.csv']\").href;
+             fetch(link).then(r => r.arrayBuffer()).then(b => {
+               const u = new Uint8Array(b);
+               done({bom: u[0] === 0xEF && u[1] === 0xBB && u[2] === 0xBF,
+                     text: new TextDecoder().decode(u)});
+             });",
+            vec![],
+        )
+        .await
+        .expect("the CSV");
+    assert_eq!(csv["bom"], serde_json::json!(true), "a BOM for Excel");
+    let csv = csv["text"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",applied,")).count(),
+        3,
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.starts_with("5,rejected,")), "{csv}");
+    b.close().await;
+}

@@ -348,7 +348,7 @@ async fn a_later_batch_is_decided_on_what_the_earlier_one_committed(db: Db) {
     let n = imp::BATCH_ROWS;
     let row = |reference: &str, yahr: u32| {
         format!(
-            "{reference},{HOSPITAL},6,new,subsidy,true,患者 X,カンジャ X,1960-01-01,male,小樽市,\
+            "{reference},{HOSPITAL},6,new,subsidy,true,患者 X,カンジャ エックス,1960-01-01,male,小樽市,\
              012025,{yahr}\n"
         )
     };

@@ -30,6 +30,8 @@ pub struct WebState {
     /// Cookies are `Secure` (the service is reached over TLS, through a proxy that may not say
     /// so). Without it, a request with `X-Forwarded-Proto: https` still gets `Secure` cookies.
     pub secure_cookies: bool,
+    /// Where uploaded import files go, and the jobs this process runs.
+    pub imports: Arc<commands::import_runner::Imports>,
 }
 
 /// Every page's route, with the layers that guard them: the CSRF check in front of every
@@ -66,6 +68,17 @@ pub fn router(state: WebState) -> Router {
         .route("/forms/{id}/history", get(pages::history::form))
         .route("/forms/{id}/print", get(pages::print::full))
         .route("/forms/{id}/slip", get(pages::print::slip))
+        .route(
+            "/imports",
+            get(pages::imports::list)
+                .post(pages::imports::upload)
+                .layer(
+                    // The file is streamed to disk and its size enforced there.
+                    axum::extract::DefaultBodyLimit::disable(),
+                ),
+        )
+        .route("/imports/{id}", get(pages::imports::job))
+        .route("/imports/{id}/rows.csv", get(pages::imports::rows_csv))
         .route("/lang/{code}", get(auth::switch_lang))
         .route("/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(session::check_csrf))

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod entry;
 pub mod forms;
 pub mod history;
+pub mod imports;
 pub mod print;
 
 use askama::Template;
@@ -69,6 +70,7 @@ impl Layout {
         if matches!(role, Role::DesignatedDoctor | Role::Clerk) {
             nav.push(("/forms", "nav.forms"));
             nav.push(("/forms/new", "nav.new_form"));
+            nav.push(("/imports", "nav.imports"));
         }
         if role == Role::DesignatedDoctor || web.actor.responsible_for.is_some() {
             nav.push(("/affiliations", "nav.affiliations"));
