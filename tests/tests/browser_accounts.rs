@@ -185,3 +185,40 @@ async fn a_doctor_imports_a_file_and_reads_each_rows_outcome() {
     assert!(csv.lines().any(|l| l.starts_with("5,rejected,")), "{csv}");
     b.close().await;
 }
+
+/// The responsible person registers a clerk of the institution: the login ID and initial
+/// password are shown once, the clerk is listed, and the clerk logs in with them and must
+/// change the password first.
+#[tokio::test]
+async fn a_responsible_person_registers_a_clerk_who_can_log_in() {
+    let (base, _, store) = support::spawn_with_store(Db::Sqlite).await;
+    let accounts = demo::create(&store).await.expect("demo registry");
+    let b = Browser::open(&base).await;
+    b.login(
+        &login_named(&accounts, Role::ResponsiblePerson, "高橋 四郎"),
+        demo::PASSWORD,
+    )
+    .await;
+    b.wait_path("/affiliations").await;
+    b.click("a[href='/clerks']").await;
+    b.wait_text("クラークを登録する").await;
+    // The demo's clerk is listed already.
+    b.wait_text("伊藤 五月").await;
+    b.fill("#display_name", "渡辺 七海").await;
+    b.click("form[action='/clerks'] button[type=submit]").await;
+    b.wait_text("初期パスワードはこの一度しか表示されません")
+        .await;
+    let login_id = b.text("#issued-login").await;
+    let password = b.text("#issued-password").await;
+    assert!(!login_id.is_empty() && !password.is_empty());
+    b.check("clerks-issued").await;
+    // Shown once: the list again shows no password.
+    b.goto("/clerks").await;
+    b.wait_text("渡辺 七海").await;
+    assert!(!b.page_text().await.contains(&password));
+    b.click("form[action='/logout'] button").await;
+    b.wait_path("/login").await;
+    b.login(&login_id, &password).await;
+    b.wait_path("/password").await;
+    b.close().await;
+}

@@ -79,6 +79,10 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/imports/{id}", get(pages::imports::job))
         .route("/imports/{id}/rows.csv", get(pages::imports::rows_csv))
+        .route(
+            "/clerks",
+            get(pages::clerks::list).post(pages::clerks::create),
+        )
         .route("/lang/{code}", get(auth::switch_lang))
         .route("/assets/{file}", get(assets::serve))
         .layer(middleware::from_fn(session::check_csrf))

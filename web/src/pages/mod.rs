@@ -4,6 +4,7 @@
 
 pub mod affiliations;
 pub mod auth;
+pub mod clerks;
 pub mod entry;
 pub mod forms;
 pub mod history;
@@ -74,6 +75,9 @@ impl Layout {
         }
         if role == Role::DesignatedDoctor || web.actor.responsible_for.is_some() {
             nav.push(("/affiliations", "nav.affiliations"));
+        }
+        if web.actor.responsible_for.is_some() {
+            nav.push(("/clerks", "nav.clerks"));
         }
         let here = web.path.split('?').next().unwrap_or("");
         // The most specific link that the path starts with is the current one.
