@@ -1039,6 +1039,8 @@ async fn a_job_status_is_current_while_the_view_trails(db: Db) {
             listen: "127.0.0.1:0".parse().expect("addr"),
             skip_migrations: false,
             no_projections: true,
+            secure_cookies: false,
+            demo: false,
         },
         store.clone(),
     )
