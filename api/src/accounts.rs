@@ -433,7 +433,7 @@ async fn user_file(
     request: Request,
 ) -> Result<Response, ApiError> {
     let bytes = upload(request, &state).await?;
-    let result = acc::register_user_file(&state.store, &actor, &bytes)
+    let result = acc::register_user_file(&state.store, &actor, bytes)
         .await
         .map_err(accounts_error)?;
     let mut response = match q.download.as_deref() {

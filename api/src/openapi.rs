@@ -319,10 +319,10 @@ pub fn document() -> Value {
                     "responses": {"200": {"description": "{accounts, next_after}"}, "403": error_response("forbidden")}}
             },
             "/api/accounts/user-file": {"post": {
-                "summary": "医療機関ユーザデータファイル (municipality admin): .xlsx or .csv (UTF-8 with or without BOM, Shift_JIS), raw body or multipart. Per-row results; rows of the other program are errors; re-uploading creates nothing twice. ?download=notification answers with the ID・PW発行通知書 as CSV. See docs/user-data-file.md.",
+                "summary": "医療機関ユーザデータファイル (municipality admin): .xlsx or .csv (UTF-8 with or without BOM, Shift_JIS), raw body or multipart, read row by row. The header row is the first of rows 1–10 naming a column (a title and notes may be above it; header_row says which); full-width digits in codes, numbers and dates are read as ASCII. Per-row results; rows of the other program are errors; re-uploading creates nothing twice. ?download=notification answers with the ID・PW発行通知書 as CSV. See docs/user-data-file.md.",
                 "parameters": [{"name": "download", "in": "query", "schema": {"const": "notification"}}],
-                "responses": {"200": {"description": "{format, rows, created, already_registered, errors, results[], notification[]}"},
-                    "403": error_response("forbidden"), "422": error_response("not_a_table, undetectable_encoding, wrong_headers (details.file.columns) …")}
+                "responses": {"200": {"description": "{format, header_row, rows, created, already_registered, errors, results[], notification[]}"},
+                    "403": error_response("forbidden"), "422": error_response("empty_file (also a header without rows), not_a_table, undetectable_encoding, wrong_headers (details.file.columns: header_row, missing, unknown and duplicated as [{column: \"D\", excerpt?}] — an excerpt of at most 40 characters only of a cell not shaped like personal data —, unknown_count, duplicated_count) …")}
             }},
             "/api/accounts/{id}": {"get": {"summary": "An account (itself, its manager, an auditor or operator of its program)", "parameters": [id.clone()],
                 "responses": {"200": {"description": "The account"}, "404": error_response("account_not_found")}}},

@@ -19,7 +19,8 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::credentials;
-use crate::tabular::{read_table, Column, Table, TableError};
+use crate::ingest::header::{find_header, Column, ColumnMap};
+use crate::ingest::{self, normalize, SourceFormat, TableError, TableRows};
 use crate::{execute, load, CommandError, Outcome};
 
 /// Why an account operation was not carried out. Nothing was changed in any of these cases.
@@ -981,7 +982,9 @@ pub struct Notice {
 
 #[derive(Clone, Serialize)]
 pub struct UserFileResult {
-    pub format: crate::tabular::Format,
+    pub format: SourceFormat,
+    /// The row the header was found in: row 1, or lower when a title and notes are above it.
+    pub header_row: usize,
     pub rows: usize,
     pub created: usize,
     pub already_registered: usize,
@@ -1019,6 +1022,22 @@ impl From<TableError> for FileError {
     }
 }
 
+impl From<ingest::FileError> for FileError {
+    fn from(e: ingest::FileError) -> Self {
+        match e {
+            ingest::FileError::Table(e) => e.into(),
+            other => FileError {
+                code: other.code(),
+                message: Message {
+                    ja: other.message_ja(),
+                    en: other.message_en(),
+                },
+                columns: None,
+            },
+        }
+    }
+}
+
 struct UserRow {
     row: usize,
     institution: InstitutionCode,
@@ -1037,29 +1056,18 @@ fn designation_kind(s: &str) -> Option<Designation> {
     }
 }
 
-/// `YYYY-MM-DD` or `YYYY/MM/DD` (as Excel users type it).
-fn file_date(s: &str) -> Option<String> {
-    let s = s.replace('/', "-");
-    let mut parts = s.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 {
-        return None;
-    }
-    let date = format!("{y}-{:0>2}-{:0>2}", m, d);
-    domain::judgment::valid_date(&date).then_some(date)
-}
-
 /// Validates a row on its own (no database).
 fn parse_row(
-    table: &Table,
-    columns: &crate::tabular::ColumnMap,
-    record: &crate::tabular::Record,
+    columns: &ColumnMap,
+    row: usize,
+    cells: &[(usize, String)],
     program: Program,
 ) -> Result<UserRow, Vec<CellError>> {
-    let get = |id: &str| columns.get(record, id);
+    let get = |id: &str| columns.get(cells, id);
+    // Codes, numbers and dates as typed by hand: full-width digits read as ASCII.
+    let code = |id: &str| get(id).map(normalize::code);
     let mut errors = vec![];
-    let _ = table;
-    let institution = match get("institution_code").map(InstitutionCode::parse) {
+    let institution = match code("institution_code").map(|c| InstitutionCode::parse(&c)) {
         Some(Ok(c)) => Some(c),
         Some(Err(_)) => {
             errors.push(cell(
@@ -1080,7 +1088,7 @@ fn parse_row(
             None
         }
     };
-    let row_program = match get("program").map(str::parse::<Program>) {
+    let row_program = match code("program").map(|p| p.parse::<Program>()) {
         Some(Ok(p)) => Some(p),
         Some(Err(_)) => {
             errors.push(cell(
@@ -1101,7 +1109,7 @@ fn parse_row(
             None
         }
     };
-    let kind = match get("designation_kind").map(designation_kind) {
+    let kind = match code("designation_kind").map(|k| designation_kind(&k)) {
         Some(Some(k)) => Some(k),
         Some(None) => {
             errors.push(cell(
@@ -1122,8 +1130,8 @@ fn parse_row(
             None
         }
     };
-    let number = match get("doctor_number") {
-        Some(n) if domain::account::valid_doctor_number(n) => Some(n.to_owned()),
+    let number = match code("doctor_number") {
+        Some(n) if domain::account::valid_doctor_number(&n) => Some(n),
         Some(_) => {
             errors.push(cell(
                 "doctor_number",
@@ -1143,7 +1151,7 @@ fn parse_row(
             None
         }
     };
-    let valid_from = match get("valid_from").map(file_date) {
+    let valid_from = match get("valid_from").map(normalize::date) {
         Some(Some(d)) => Some(d),
         Some(None) => {
             errors.push(cell(
@@ -1164,7 +1172,7 @@ fn parse_row(
             None
         }
     };
-    let valid_to = match get("valid_to").map(file_date) {
+    let valid_to = match get("valid_to").map(normalize::date) {
         Some(Some(d)) => Some(d),
         Some(None) => {
             errors.push(cell(
@@ -1241,7 +1249,7 @@ fn parse_row(
             if errors.is_empty() =>
         {
             Ok(UserRow {
-                row: record.row,
+                row,
                 institution,
                 designation: DesignationRecord {
                     number,
@@ -1262,70 +1270,35 @@ fn parse_row(
 /// row either creates its account completely or not at all. The first registered doctor of an
 /// institution that has no responsible person yet becomes it. A doctor's account id comes from
 /// program and doctor number, so uploading the same file again creates nothing.
-pub async fn register_user_file(
+pub async fn register_user_file<B>(
     store: &Arc<dyn EventStore>,
     actor: &Actor,
-    bytes: &[u8],
-) -> Result<UserFileResult, AccountsError> {
+    bytes: B,
+) -> Result<UserFileResult, AccountsError>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
     if actor.role != Role::MunicipalityAdmin {
         return Err(CommandError::Rejected(AccountError::Forbidden(
             "register users from a user data file (municipality admins)",
         ))
         .into());
     }
-    let table = read_table(bytes).map_err(|e| AccountsError::File(e.into()))?;
-    let columns = table.columns(USER_FILE_COLUMNS).map_err(|e| {
-        AccountsError::File(FileError {
-            code: "wrong_headers",
-            message: Message {
-                ja: format!(
-                    "見出し行が医療機関ユーザデータファイルの様式と一致しません。{}",
-                    e.message_ja()
-                ),
-                en: format!(
-                    "The header row does not match the user data file layout. {}",
-                    e.message_en()
-                ),
-            },
-            columns: Some(serde_json::json!({
-                "missing": e.missing,
-                "unknown": e.unknown,
-                "duplicated": e.duplicated,
-            })),
-        })
-    })?;
+    let program = actor.program;
+    // Reading is CPU work (and an XLSX is read on a thread of its own, waited for).
+    let file = tokio::task::spawn_blocking(move || read_user_file(bytes, program))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .map_err(AccountsError::File)?;
+    let ReadFile {
+        format,
+        header_row,
+        mut results,
+        groups,
+    } = file;
     // Responsible persons already known (so a second file does not name another one).
     directory_caught_up(store).await?;
-    let mut results = Vec::with_capacity(table.len());
     let mut notification = vec![];
-    let mut seen: HashSet<String> = HashSet::new();
-    // The rows of each institution, in file order.
-    let mut groups: Vec<(InstitutionCode, Vec<UserRow>)> = vec![];
-    let mut group_of: HashMap<InstitutionCode, usize> = HashMap::new();
-    for record in table.records() {
-        match parse_row(&table, &columns, record, actor.program) {
-            Ok(row) => {
-                if !seen.insert(row.designation.number.clone()) {
-                    results.push(error_row(
-                        record.row,
-                        vec![cell(
-                            "doctor_number",
-                            "duplicate_row",
-                            "同じ指定医番号の行がファイル内に既にあります。",
-                            "An earlier row of this file has the same doctor number.",
-                        )],
-                    ));
-                    continue;
-                }
-                let g = *group_of.entry(row.institution.clone()).or_insert_with(|| {
-                    groups.push((row.institution.clone(), vec![]));
-                    groups.len() - 1
-                });
-                groups[g].1.push(row);
-            }
-            Err(errors) => results.push(error_row(record.row, errors)),
-        }
-    }
     // First, per institution (institutions side by side): check the institution, and register
     // its rows in file order until it has a responsible person, so that the first registered
     // doctor of an institution without one becomes it. The rows left over are independent of
@@ -1355,7 +1328,8 @@ pub async fn register_user_file(
     results.sort_by_key(|r| r.row);
     let count = |s: &str| results.iter().filter(|r| r.status == s).count();
     Ok(UserFileResult {
-        format: table.format,
+        format,
+        header_row,
         rows: results.len(),
         created: count("created"),
         already_registered: count("already_registered"),
@@ -1363,6 +1337,111 @@ pub async fn register_user_file(
         results,
         notification,
     })
+}
+
+/// A user data file read and its rows checked on their own (no database).
+struct ReadFile {
+    format: SourceFormat,
+    header_row: usize,
+    /// The rows refused already.
+    results: Vec<RowResult>,
+    /// The valid rows of each institution, in file order.
+    groups: Vec<(InstitutionCode, Vec<UserRow>)>,
+}
+
+/// Reads a user data file row by row: the header (below a title and notes, if any), then each
+/// data row, checked and kept as the little it needs — never the file's cells as a whole.
+fn read_user_file<B>(bytes: B, program: Program) -> Result<ReadFile, FileError>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
+    let mut rows = TableRows::from_memory(bytes)?;
+    let format = rows.format();
+    let columns = find_header(&mut rows, USER_FILE_COLUMNS)?.map_err(|e| wrong_headers(&e))?;
+    let mut results = vec![];
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut groups: Vec<(InstitutionCode, Vec<UserRow>)> = vec![];
+    let mut group_of: HashMap<InstitutionCode, usize> = HashMap::new();
+    while let Some(row) = rows.next_row()? {
+        let cells = match row.cells {
+            Ok(cells) => cells,
+            Err(e) => {
+                let error = CellError {
+                    column: "row",
+                    code: e.code,
+                    message: Message {
+                        ja: e.message_ja,
+                        en: e.message_en,
+                    },
+                };
+                results.push(error_row(row.row, vec![error]));
+                continue;
+            }
+        };
+        match parse_row(&columns, row.row, &cells, program) {
+            Ok(user) => {
+                if !seen.insert(user.designation.number.clone()) {
+                    results.push(error_row(
+                        row.row,
+                        vec![cell(
+                            "doctor_number",
+                            "duplicate_row",
+                            "同じ指定医番号の行がファイル内に既にあります。",
+                            "An earlier row of this file has the same doctor number.",
+                        )],
+                    ));
+                    continue;
+                }
+                let g = *group_of.entry(user.institution.clone()).or_insert_with(|| {
+                    groups.push((user.institution.clone(), vec![]));
+                    groups.len() - 1
+                });
+                groups[g].1.push(user);
+            }
+            Err(errors) => results.push(error_row(row.row, errors)),
+        }
+    }
+    if results.is_empty() && groups.is_empty() {
+        return Err(FileError {
+            code: "empty_file",
+            message: Message {
+                ja: format!(
+                    "{}行目の見出し行の下にデータ行がありません。",
+                    columns.header_row
+                ),
+                en: format!(
+                    "The file has no data rows below its header row (row {}).",
+                    columns.header_row
+                ),
+            },
+            columns: None,
+        });
+    }
+    Ok(ReadFile {
+        format,
+        header_row: columns.header_row,
+        results,
+        groups,
+    })
+}
+
+/// The header row does not match the user data file layout: the error names column positions,
+/// with at most a short excerpt of a header cell that is not shaped like a person's data.
+fn wrong_headers(e: &crate::ingest::header::HeaderError) -> FileError {
+    FileError {
+        code: "wrong_headers",
+        message: Message {
+            ja: format!(
+                "見出し行が医療機関ユーザデータファイルの様式と一致しません。{}",
+                e.message_ja()
+            ),
+            en: format!(
+                "The header row does not match the user data file layout. {}",
+                e.message_en()
+            ),
+        },
+        columns: Some(e.details()),
+    }
 }
 
 /// How many rows of a user data file are registered at the same time.

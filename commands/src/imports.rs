@@ -43,7 +43,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::forms::{scoped_key, today_in_japan, MasterCache};
-use crate::import_source::{Cell, RowReader, SourceRow};
+use crate::ingest::{normalize, Cell, RowReader, SourceRow};
 use crate::{execute, CommandError, Outcome};
 
 /// Rows per batch: one read of their forms and one append.
@@ -194,56 +194,6 @@ fn failure(code: &str, ja: impl Into<String>, en: impl Into<String>) -> FileFail
 
 // ---- reading cells ----
 
-/// Full-width digits and signs as entered on Japanese systems, made ASCII.
-fn ascii(text: &str) -> String {
-    text.trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '－' | 'ー' | '‐' => '-',
-            '／' => '/',
-            '．' => '.',
-            _ => c,
-        })
-        .collect()
-}
-
-/// `YYYY-MM-DD`, also written with slashes or without zero padding.
-fn date(text: &str) -> Option<String> {
-    let text = ascii(text).replace('/', "-");
-    let mut parts = text.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 {
-        return None;
-    }
-    let s = format!(
-        "{y}-{:02}-{:02}",
-        m.parse::<u32>().ok()?,
-        d.parse::<u32>().ok()?
-    );
-    domain::judgment::valid_date(&s).then_some(s)
-}
-
-fn year_month(text: &str) -> Option<String> {
-    let text = ascii(text).replace('/', "-");
-    let (y, m) = text.split_once('-')?;
-    if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let s = format!("{y}-{:02}", m.parse::<u32>().ok()?);
-    domain::judgment::valid_year_month(&s).then_some(s)
-}
-
-fn boolean(text: &str) -> Option<bool> {
-    match ascii(text).to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "y" | "はい" | "有" | "あり" | "○" | "〇" => Some(true),
-        "false" | "0" | "no" | "n" | "いいえ" | "無" | "なし" | "×" => Some(false),
-        _ => None,
-    }
-}
-
 fn text_of(cell: &Cell) -> Option<String> {
     match cell {
         Cell::Text(t) => Some(t.clone()),
@@ -257,29 +207,28 @@ fn text_of(cell: &Cell) -> Option<String> {
 /// domain's business (it reports them per item).
 fn item_value(kind: &ItemKind, cell: &Cell) -> Result<Value, ()> {
     let choice = |options: &[domain::judgment::Choice], text: &str| {
-        let text = ascii(text);
+        let text = normalize::code(text);
         options
             .iter()
-            .find(|o| o.code == text || o.label_ja == text)
+            .find(|o| o.code == text || normalize::code(&o.label_ja) == text)
             .map(|o| Value::String(o.code.clone()))
     };
     match (kind, cell) {
         (ItemKind::Integer { .. }, Cell::Json(v @ Value::Number(n))) if n.is_i64() => Ok(v.clone()),
         (ItemKind::Integer { .. }, Cell::Text(t)) => {
-            ascii(t).parse::<i64>().map(Value::from).map_err(|_| ())
+            normalize::integer(t).map(Value::from).ok_or(())
         }
         (ItemKind::Decimal { .. }, Cell::Json(v @ Value::Number(_))) => Ok(v.clone()),
-        (ItemKind::Decimal { .. }, Cell::Text(t)) => ascii(t)
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
+        (ItemKind::Decimal { .. }, Cell::Text(t)) => normalize::decimal(t)
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
             .ok_or(()),
-        (ItemKind::Date, Cell::Text(t)) => date(t).map(Value::String).ok_or(()),
-        (ItemKind::YearMonth, Cell::Text(t)) => year_month(t).map(Value::String).ok_or(()),
+        (ItemKind::Date, Cell::Text(t)) => normalize::date(t).map(Value::String).ok_or(()),
+        (ItemKind::YearMonth, Cell::Text(t)) => {
+            normalize::year_month(t).map(Value::String).ok_or(())
+        }
         (ItemKind::Boolean, Cell::Json(Value::Bool(b))) => Ok(Value::Bool(*b)),
-        (ItemKind::Boolean, Cell::Text(t)) => boolean(t).map(Value::Bool).ok_or(()),
+        (ItemKind::Boolean, Cell::Text(t)) => normalize::boolean(t).map(Value::Bool).ok_or(()),
         (ItemKind::Text { .. }, Cell::Text(t)) => Ok(Value::String(t.trim().to_owned())),
         (ItemKind::Enum { options }, cell) => {
             text_of(cell).and_then(|t| choice(options, &t)).ok_or(())
@@ -550,7 +499,7 @@ impl JobContext {
         let mut issues = vec![];
         let key = match (text("access_key"), text("recipient_number")) {
             (Some(k), _) => {
-                let k = ascii(&k).to_ascii_uppercase();
+                let k = normalize::code(&k).to_ascii_uppercase();
                 if domain::form::valid_access_key(&k) {
                     Some(FormKey::AccessKey(k))
                 } else {
@@ -562,7 +511,7 @@ impl JobContext {
                     None
                 }
             }
-            (None, Some(n)) => match RecipientNumber::parse(&ascii(&n)) {
+            (None, Some(n)) => match RecipientNumber::parse(&normalize::code(&n)) {
                 Ok(n) => Some(FormKey::Recipient(n)),
                 Err(_) => {
                     issues.push(invalid(
@@ -591,7 +540,7 @@ impl JobContext {
                 issues.push(missing(id));
                 None
             }
-            Some(t) => date(&t).or_else(|| {
+            Some(t) => normalize::date(&t).or_else(|| {
                 issues.push(invalid(
                     id,
                     "日付を YYYY-MM-DD で入力してください。",
@@ -606,7 +555,9 @@ impl JobContext {
             }
             reason.clone().unwrap_or_default()
         };
-        let result_text = text("result").map(|t| ascii(&t)).unwrap_or_default();
+        let result_text = text("result")
+            .map(|t| normalize::code(&t))
+            .unwrap_or_default();
         let result = match result_text.as_str() {
             "certified" | "認定" => {
                 let (from, to) = (
@@ -631,7 +582,7 @@ impl JobContext {
             "not_certified" | "不認定" => {
                 let certificate_issued = match text("certificate_issued") {
                     None => false,
-                    Some(t) => boolean(&t).unwrap_or_else(|| {
+                    Some(t) => normalize::boolean(&t).unwrap_or_else(|| {
                         issues.push(invalid(
                             "certificate_issued",
                             "true または false で入力してください。",
@@ -694,7 +645,7 @@ impl JobContext {
             ));
         }
         let institution = required("institution", &mut issues).and_then(|t| {
-            InstitutionCode::parse(&ascii(&t))
+            InstitutionCode::parse(&normalize::code(&t))
                 .map_err(|_| {
                     issues.push(issue(
                         Some("institution"),
@@ -706,9 +657,9 @@ impl JobContext {
                 })
                 .ok()
         });
-        let disease = required("disease", &mut issues).map(|d| ascii(&d));
+        let disease = required("disease", &mut issues).map(|d| normalize::code(&d));
         let form_version = text("form_version")
-            .map(|v| ascii(&v))
+            .map(|v| normalize::code(&v))
             .unwrap_or_else(|| domain::form::CURRENT_FORM_VERSION.to_owned());
         let master = disease.as_ref().and_then(|d| {
             let found = self
@@ -727,7 +678,7 @@ impl JobContext {
             found
         });
         let application =
-            required("application", &mut issues).and_then(|t| match ascii(&t).as_str() {
+            required("application", &mut issues).and_then(|t| match normalize::code(&t).as_str() {
                 "new" | "新規" => Some(Application::New),
                 "renewal" | "更新" => Some(Application::Renewal),
                 _ => {
@@ -739,22 +690,23 @@ impl JobContext {
                     None
                 }
             });
-        let purpose = required("purpose", &mut issues).and_then(|t| match ascii(&t).as_str() {
-            "subsidy" | "医療費助成" | "助成" => Some(Purpose::Subsidy),
-            "registrant_certificate_only" | "登録者証" | "登録者証のみ" => {
-                Some(Purpose::RegistrantCertificateOnly)
-            }
-            _ => {
-                issues.push(invalid(
-                    "purpose",
-                    "医療費助成 または 登録者証（subsidy, registrant_certificate_only）です。",
-                    "must be subsidy or registrant_certificate_only",
-                ));
-                None
-            }
-        });
+        let purpose =
+            required("purpose", &mut issues).and_then(|t| match normalize::code(&t).as_str() {
+                "subsidy" | "医療費助成" | "助成" => Some(Purpose::Subsidy),
+                "registrant_certificate_only" | "登録者証" | "登録者証のみ" => {
+                    Some(Purpose::RegistrantCertificateOnly)
+                }
+                _ => {
+                    issues.push(invalid(
+                        "purpose",
+                        "医療費助成 または 登録者証（subsidy, registrant_certificate_only）です。",
+                        "must be subsidy or registrant_certificate_only",
+                    ));
+                    None
+                }
+            });
         let research_consent = required("research_consent", &mut issues).and_then(|t| {
-            boolean(&t).or_else(|| {
+            normalize::boolean(&t).or_else(|| {
                 issues.push(invalid(
                     "research_consent",
                     "true または false で入力してください。",
@@ -764,9 +716,9 @@ impl JobContext {
             })
         });
         let name_kanji = required("patient_name_kanji", &mut issues);
-        let name_kana = required("patient_name_kana", &mut issues);
+        let name_kana = required("patient_name_kana", &mut issues).map(|t| normalize::kana(&t));
         let birth_date = required("patient_birth_date", &mut issues).and_then(|t| {
-            date(&t).or_else(|| {
+            normalize::date(&t).or_else(|| {
                 issues.push(invalid(
                     "patient_birth_date",
                     "日付を YYYY-MM-DD で入力してください。",
@@ -776,7 +728,7 @@ impl JobContext {
             })
         });
         let sex = required("patient_sex", &mut issues).and_then(|t| {
-            match ascii(&t).to_ascii_lowercase().as_str() {
+            match normalize::code(&t).to_ascii_lowercase().as_str() {
                 "male" | "男" | "男性" | "1" | "m" => Some(Sex::Male),
                 "female" | "女" | "女性" | "2" | "f" => Some(Sex::Female),
                 _ => {
@@ -791,7 +743,7 @@ impl JobContext {
         });
         let address = required("patient_address", &mut issues);
         let municipality = required("patient_municipality", &mut issues).and_then(|t| {
-            LocalGovernmentCode::parse(&ascii(&t))
+            LocalGovernmentCode::parse(&normalize::code(&t))
                 .map_err(|_| {
                     issues.push(invalid(
                         "patient_municipality",
@@ -813,7 +765,7 @@ impl JobContext {
             j
         });
         let recipient_number = text("recipient_number").and_then(|t| {
-            RecipientNumber::parse(&ascii(&t))
+            RecipientNumber::parse(&normalize::code(&t))
                 .map_err(|_| {
                     issues.push(invalid(
                         "recipient_number",
@@ -824,7 +776,7 @@ impl JobContext {
                 .ok()
         });
         let digits = |id: &str, issues: &mut Vec<RowIssue>| {
-            text(id).map(|t| ascii(&t)).filter(|t| {
+            text(id).map(|t| normalize::code(&t)).filter(|t| {
                 let ok = t.chars().count() <= 40;
                 if !ok {
                     issues.push(invalid(
@@ -1450,7 +1402,7 @@ impl From<CommandError<ImportError>> for ReceiveError {
     }
 }
 
-fn open_failure(e: &crate::import_source::FileError) -> FileFailure {
+fn open_failure(e: &crate::ingest::FileError) -> FileFailure {
     failure(e.code(), e.message_ja(), e.message_en())
 }
 
@@ -1664,7 +1616,7 @@ async fn record(
 
 /// A batch of rows read from the file, as the reading thread hands them over.
 enum FileBatch {
-    Rows(Vec<Result<SourceRow, crate::import_source::RowError>>),
+    Rows(Vec<Result<SourceRow, crate::ingest::RowError>>),
     Failed(FileFailure),
     /// Every row was read. Without it a closed channel means the reader died.
     End,
@@ -1735,7 +1687,7 @@ fn spawn_reader(path: PathBuf, after: u64, batch: usize) -> tokio::sync::mpsc::R
     rx
 }
 
-fn unreadable_row(e: &crate::import_source::RowError) -> RowIssue {
+fn unreadable_row(e: &crate::ingest::RowError) -> RowIssue {
     issue(None, e.code, e.message_ja.clone(), e.message_en.clone())
 }
 
@@ -1941,7 +1893,7 @@ async fn validate(
 type Planned = (u64, Result<(String, Plan), Vec<RowIssue>>);
 
 /// The rows of a batch as read from the file.
-type SourceRows = Vec<Result<SourceRow, crate::import_source::RowError>>;
+type SourceRows = Vec<Result<SourceRow, crate::ingest::RowError>>;
 
 /// A batch decided and ready to append: every form's events and the job's results, and the
 /// job as it will be once they are committed.
@@ -2310,18 +2262,6 @@ mod tests {
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.to_owned())
-    }
-
-    #[test]
-    fn dates_are_read_as_hospital_systems_write_them() {
-        assert_eq!(date("2024-04-01").as_deref(), Some("2024-04-01"));
-        assert_eq!(date("2024/4/1").as_deref(), Some("2024-04-01"));
-        assert_eq!(date("２０２４／０４／０１").as_deref(), Some("2024-04-01"));
-        assert_eq!(date("2024-02-30"), None);
-        assert_eq!(date("24-04-01"), None);
-        assert_eq!(date("2024-04-01-01"), None);
-        assert_eq!(year_month("2019/6").as_deref(), Some("2019-06"));
-        assert_eq!(year_month("2019-13"), None);
     }
 
     #[test]

@@ -7,13 +7,12 @@ pub mod audit;
 pub mod credentials;
 pub mod forms;
 pub mod import_runner;
-pub mod import_source;
 pub mod imports;
+pub mod ingest;
 pub mod problem;
 pub mod request_keys;
 pub mod research;
 pub mod secrets;
-pub mod tabular;
 
 use std::borrow::Borrow;
 use std::sync::Arc;

@@ -1245,10 +1245,12 @@ async fn user_data_file(db: Db) {
         r.body["details"]["file"]["columns"]["missing"],
         json!(["designation_kind"])
     );
+    // Named by position, with a short excerpt of a header cell that is no person's data.
     assert_eq!(
         r.body["details"]["file"]["columns"]["unknown"],
-        json!(["種別"])
+        json!([{"column": "D", "excerpt": "種別"}])
     );
+    assert_eq!(r.body["details"]["file"]["columns"]["header_row"], 1);
     let png =
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
     let r = api.upload(path, &admin, png).await;

@@ -1,9 +1,12 @@
-//! Reads a bulk import file — CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX or JSON Lines —
+//! Reads an uploaded file — CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX or JSON Lines —
 //! one row at a time, with memory bounded by the longest allowed row rather than by the file:
-//! form imports run to a million rows and hundreds of megabytes.
+//! form imports run to a million rows and hundreds of megabytes, and a user data file held in
+//! memory must not cost more than its bytes.
 //!
-//! It keeps the rules of [`crate::tabular`], which reads small files whole: the encoding is
-//! detected from the content, rows are numbered as Excel shows them, and no error quotes a cell.
+//! The encoding is detected from the content, rows are numbered as Excel shows them, and no
+//! error quotes a cell. [`TableRows`] gives the rows with their cells by position (the user data
+//! file finds its header among them); [`RowReader`] takes row 1 as the header and names the cells
+//! by it (the bulk imports).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -18,7 +21,8 @@ use calamine::{Reader, SheetType, SheetVisible, Xlsx};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::tabular::{self, Encoding, TableError, MAX_ROWS};
+use super::xlsx::{self, ZIP_MAGIC};
+use super::{normalize_header, Encoding, TableError, MAX_COLUMNS, MAX_ROWS};
 
 /// The longest CSV cell, in bytes of UTF-8.
 pub const MAX_CELL_BYTES: usize = 64 * 1024;
@@ -27,11 +31,8 @@ pub const MAX_CELL_BYTES: usize = 64 * 1024;
 /// (its line end excluded). It is what bounds the memory of a reader.
 pub const MAX_ROW_BYTES: usize = 1024 * 1024;
 
-/// The most cells in a row: Excel's last column, XFD.
-const MAX_COLUMNS: usize = tabular::MAX_COLUMNS as usize;
-
 /// How much of the file is read at once.
-const CHUNK: usize = 64 * 1024;
+pub(crate) const CHUNK: usize = 64 * 1024;
 
 /// XLSX rows decoded ahead of the caller.
 const XLSX_ROWS_AHEAD: usize = 4;
@@ -99,7 +100,7 @@ impl<'de> Deserialize<'de> for SourceFormat {
 /// One non-empty value of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
-    /// A CSV or XLSX cell as written (not trimmed; XLSX numbers and dates as `tabular` writes
+    /// A CSV or XLSX cell as written (not trimmed; XLSX numbers and dates as `xlsx::cell_text` writes
     /// them), or a JSON string.
     Text(String),
     /// A JSON number, boolean or array (of anything but objects).
@@ -323,7 +324,7 @@ impl FileError {
     }
 }
 
-fn io_error(error: io::Error) -> FileError {
+pub(crate) fn io_error(error: io::Error) -> FileError {
     FileError::Io { kind: error.kind() }
 }
 
@@ -335,7 +336,7 @@ fn encoding_name(encoding: Encoding) -> &'static str {
 }
 
 /// A 0-based column as Excel names it: A, B, …, Z, AA, ….
-fn column_name(column: usize) -> String {
+pub(crate) fn column_name(column: usize) -> String {
     let mut name = Vec::new();
     let mut n = column + 1;
     while n > 0 {
@@ -377,43 +378,22 @@ impl RowReader {
         Self::open_limited(path, MAX_ROWS)
     }
 
-    fn open_limited(path: &Path, max_rows: usize) -> Result<RowReader, FileError> {
-        let mut file = File::open(path).map_err(io_error)?;
-        let kind = sniff(&mut file)?;
-        file.rewind().map_err(io_error)?;
-        let (format, source) = match kind {
-            Sniff::Empty => return Err(TableError::Empty.into()),
-            Sniff::JsonLines => {
-                return Ok(RowReader {
-                    format: SourceFormat::JsonLines,
-                    rows: Rows::JsonLines(JsonLines::new(file)),
-                    max_rows,
-                    failed: None,
-                })
-            }
-            Sniff::Zip => (SourceFormat::Xlsx, RawRows::Xlsx(XlsxRows::start(file)?)),
-            Sniff::Text => {
-                let encoding = detect_encoding(&mut file)?;
-                let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
-                file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-                let text: Box<dyn Read + Send> = match encoding {
-                    Encoding::Utf8 | Encoding::Utf8Bom => Box::new(file),
-                    Encoding::ShiftJis => Box::new(ShiftJisReader::new(file)),
+    pub(crate) fn open_limited(path: &Path, max_rows: usize) -> Result<RowReader, FileError> {
+        let file = File::open(path).map_err(io_error)?;
+        let (format, rows) = match open_source(Box::new(file), Formats::WithJsonLines)? {
+            Opened::JsonLines(lines) => (SourceFormat::JsonLines, Rows::JsonLines(lines)),
+            Opened::Tabular(format, source) => {
+                let mut tabular = Tabular {
+                    source,
+                    headers: Vec::new(),
                 };
-                (
-                    SourceFormat::Csv(encoding),
-                    RawRows::Csv(Box::new(CsvRecords::new(text, encoding))),
-                )
+                tabular.read_headers()?;
+                (format, Rows::Tabular(tabular))
             }
         };
-        let mut tabular = Tabular {
-            source,
-            headers: Vec::new(),
-        };
-        tabular.read_headers()?;
         Ok(RowReader {
             format,
-            rows: Rows::Tabular(tabular),
+            rows,
             max_rows,
             failed: None,
         })
@@ -451,6 +431,161 @@ impl RowReader {
     }
 }
 
+/// What a file is read from: a file on disk, or an upload held in memory (`Cursor`).
+pub trait Source: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> Source for T {}
+
+/// The formats a use takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formats {
+    /// CSV and XLSX: a text file whose first line starts with `{` is read as CSV.
+    Tabular,
+    /// CSV, XLSX and JSON Lines.
+    WithJsonLines,
+}
+
+enum Opened {
+    JsonLines(JsonLines),
+    Tabular(SourceFormat, RawRows),
+}
+
+/// Detects the format of `source` (from its content, never its name) and opens it.
+///
+/// A zip archive is XLSX (its first visible worksheet); with [`Formats::WithJsonLines`], a file
+/// whose first non-blank line starts with `{` is JSON Lines (UTF-8, with or without BOM);
+/// anything else is CSV in UTF-8 (with or without BOM) or, when it is not UTF-8, Shift_JIS. A
+/// CSV file is read through once here to detect its encoding, so that an invalid byte near the
+/// end fails the file before any row is used.
+fn open_source(mut source: Box<dyn Source>, formats: Formats) -> Result<Opened, FileError> {
+    let kind = sniff(&mut *source)?;
+    source.rewind().map_err(io_error)?;
+    match kind {
+        Sniff::Empty => Err(TableError::Empty.into()),
+        Sniff::JsonLines if formats == Formats::WithJsonLines => {
+            Ok(Opened::JsonLines(JsonLines::new(source)))
+        }
+        Sniff::Zip => Ok(Opened::Tabular(
+            SourceFormat::Xlsx,
+            RawRows::Xlsx(XlsxRows::start(source)?),
+        )),
+        Sniff::Text | Sniff::JsonLines => {
+            let encoding = detect_encoding(&mut *source)?;
+            let start = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
+            source.seek(SeekFrom::Start(start)).map_err(io_error)?;
+            let text: Box<dyn Read + Send> = match encoding {
+                Encoding::Utf8 | Encoding::Utf8Bom => source,
+                Encoding::ShiftJis => Box::new(ShiftJisReader::new(source)),
+            };
+            Ok(Opened::Tabular(
+                SourceFormat::Csv(encoding),
+                RawRows::Csv(Box::new(CsvRecords::new(text, encoding))),
+            ))
+        }
+    }
+}
+
+/// A row of a CSV or XLSX file, its cells by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    /// 1-based, as Excel numbers it.
+    pub row: usize,
+    /// The non-blank cells (as written, not trimmed) with their 0-based columns, in column
+    /// order; or why the row could not be read (the rows after it still can).
+    pub cells: Result<Vec<(usize, String)>, RowError>,
+}
+
+/// Reads a CSV or XLSX file row by row, its cells by position, without taking any row for the
+/// header: for a use that looks for its header itself (the user data file allows a title and
+/// notes above it). Memory is bounded as for [`RowReader`].
+pub struct TableRows {
+    format: SourceFormat,
+    source: RawRows,
+    max_rows: usize,
+    /// The first non-empty row, read when the file was opened.
+    first: Option<TableRow>,
+    /// The error that ended the reading, returned again on every later call.
+    failed: Option<FileError>,
+}
+
+impl TableRows {
+    /// Opens a file held in memory (CSV or XLSX; see [`Formats::Tabular`]).
+    pub fn from_memory<B>(bytes: B) -> Result<TableRows, FileError>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
+        Self::open_limited(Box::new(io::Cursor::new(bytes)), MAX_ROWS)
+    }
+
+    /// A file without a non-empty row is [`TableError::Empty`].
+    fn open_limited(source: Box<dyn Source>, max_rows: usize) -> Result<TableRows, FileError> {
+        let Opened::Tabular(format, source) = open_source(source, Formats::Tabular)? else {
+            // Not asked for.
+            return Err(TableError::NotATable.into());
+        };
+        let mut rows = TableRows {
+            format,
+            source,
+            max_rows,
+            first: None,
+            failed: None,
+        };
+        rows.first = Some(rows.read_next()?.ok_or(TableError::Empty)?);
+        Ok(rows)
+    }
+
+    pub fn format(&self) -> SourceFormat {
+        self.format
+    }
+
+    /// The next row with a non-blank cell; `Ok(None)` at the end of the file.
+    ///
+    /// `Err` when the rest of the file cannot be read (a non-empty row below row
+    /// `MAX_ROWS + 1`, an I/O error, a broken XLSX); every later call returns the same error.
+    pub fn next_row(&mut self) -> Result<Option<TableRow>, FileError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        if let Some(first) = self.first.take() {
+            return Ok(Some(first));
+        }
+        let next = self.read_next();
+        if let Err(error) = &next {
+            self.failed = Some(error.clone());
+        }
+        next
+    }
+
+    fn read_next(&mut self) -> Result<Option<TableRow>, FileError> {
+        loop {
+            let Some(raw) = self.source.next_raw()? else {
+                return Ok(None);
+            };
+            if matches!(&raw.cells, Ok(cells) if cells.is_empty()) {
+                continue;
+            }
+            // A row 1 of byte order marks is a stray BOM some tools write twice, not a row.
+            if raw.row == 1
+                && matches!(&raw.cells, Ok(cells)
+                    if cells.iter().all(|(_, c)| normalize_header(c).is_empty()))
+            {
+                continue;
+            }
+            if raw.row - 1 > self.max_rows {
+                return Err(TableError::TooManyRows {
+                    limit: self.max_rows,
+                }
+                .into());
+            }
+            let row = raw.row;
+            return Ok(Some(TableRow {
+                row,
+                cells: raw.cells.map_err(|problem| problem.at(row)),
+            }));
+        }
+    }
+}
+
 enum Sniff {
     Empty,
     Zip,
@@ -459,7 +594,7 @@ enum Sniff {
 }
 
 /// Tells the format from the first bytes.
-fn sniff(file: &mut File) -> Result<Sniff, FileError> {
+fn sniff(file: &mut dyn Source) -> Result<Sniff, FileError> {
     let mut buf = vec![0; CHUNK];
     let mut first = true;
     loop {
@@ -469,7 +604,7 @@ fn sniff(file: &mut File) -> Result<Sniff, FileError> {
         }
         let mut bytes = &buf[..n];
         if first {
-            if bytes.starts_with(tabular::ZIP_MAGIC) {
+            if bytes.starts_with(ZIP_MAGIC) {
                 return Ok(Sniff::Zip);
             }
             // A BOM cut by the chunk boundary is impossible: the chunk is far longer.
@@ -490,7 +625,7 @@ fn sniff(file: &mut File) -> Result<Sniff, FileError> {
 }
 
 /// `read`, retried when interrupted.
-fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match reader.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -500,10 +635,10 @@ fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Detects the encoding of a text file by reading it to the end, the same way
-/// `tabular::read_table` does on a file in memory: a control byte anywhere makes it not a table
+/// the readers always have: a control byte anywhere makes it not a table
 /// (a PDF, an .xls, UTF-16), then UTF-8 (with or without BOM), then Shift_JIS without
 /// replacement; a C1 control in the decoded text makes it not a table either.
-fn detect_encoding(file: &mut File) -> Result<Encoding, FileError> {
+fn detect_encoding(file: &mut dyn Source) -> Result<Encoding, FileError> {
     let mut buf = vec![0; CHUNK + 3];
     // The bytes of a UTF-8 sequence cut by the end of the previous chunk, moved to the front.
     let mut carry = 0;
@@ -575,8 +710,8 @@ fn detect_encoding(file: &mut File) -> Result<Encoding, FileError> {
             Err(e) => return Err(io_error(e)),
         }
     }
-    // Shift_JIS decodes a stray 0x80 to U+0080. Checked after the whole file decoded, as
-    // `tabular` does: bytes that are not Shift_JIS make the encoding undetectable first.
+    // Shift_JIS decodes a stray 0x80 to U+0080. Checked after the whole file decoded:
+    // bytes that are not Shift_JIS make the encoding undetectable first.
     if c1 {
         return Err(TableError::NotATable.into());
     }
@@ -718,7 +853,7 @@ impl Tabular {
             let width = cells.last().map_or(0, |(column, _)| column + 1);
             let mut headers = vec![String::new(); width];
             for (column, text) in cells {
-                headers[column] = tabular::normalize_header(&text).to_owned();
+                headers[column] = normalize_header(&text).to_owned();
             }
             while headers.last().is_some_and(String::is_empty) {
                 headers.pop();
@@ -891,7 +1026,7 @@ impl CsvRecords {
             if !self.parser_started {
                 self.parser_started = true;
                 // csv-core drops a byte order mark at the start of its first input: right for
-                // the second mark some tools write, as the csv crate does for `tabular`, but
+                // the second mark some tools write, as the csv crate does, but
                 // not for one after empty lines, which is a cell. Given one byte, it cannot.
                 if empty_lines > 0 {
                     input = &input[..input.len().min(1)];
@@ -1011,7 +1146,7 @@ struct XlsxRows {
 }
 
 impl XlsxRows {
-    fn start(file: File) -> Result<XlsxRows, FileError> {
+    fn start(file: Box<dyn Source>) -> Result<XlsxRows, FileError> {
         let (sender, events) = mpsc::sync_channel(XLSX_ROWS_AHEAD);
         std::thread::Builder::new()
             .name("import-xlsx".to_owned())
@@ -1054,10 +1189,10 @@ fn broken_workbook() -> FileError {
 }
 
 /// Reads the first visible worksheet and sends its rows, in order, until the receiver is gone.
-fn send_rows(file: File, sender: &mpsc::SyncSender<XlsxEvent>) -> Result<(), FileError> {
+fn send_rows(file: Box<dyn Source>, sender: &mpsc::SyncSender<XlsxEvent>) -> Result<(), FileError> {
     let mut file = BufReader::new(file);
-    check_shared_strings(&mut file)?;
-    let mut workbook = Xlsx::new(file).map_err(tabular::xlsx_error)?;
+    xlsx::check_shared_strings(&mut file)?;
+    let mut workbook = Xlsx::new(file).map_err(xlsx::xlsx_error)?;
     // The first sheet a user sees when opening the file; a hidden first sheet is typically a
     // template's list of codes.
     let sheet = workbook
@@ -1068,10 +1203,10 @@ fn send_rows(file: File, sender: &mpsc::SyncSender<XlsxEvent>) -> Result<(), Fil
         .ok_or(TableError::NoSheet)?;
     let mut reader = workbook
         .worksheet_cells_reader(&sheet)
-        .map_err(tabular::xlsx_error)?;
+        .map_err(xlsx::xlsx_error)?;
     let mut pending: Option<PendingRow> = None;
-    while let Some(cell) = reader.next_cell().map_err(tabular::xlsx_error)? {
-        let text = tabular::cell_text(cell.get_value());
+    while let Some(cell) = reader.next_cell().map_err(xlsx::xlsx_error)? {
+        let text = xlsx::cell_text(cell.get_value());
         if is_blank(&text) {
             continue;
         }
@@ -1101,146 +1236,6 @@ fn send_rows(file: File, sender: &mpsc::SyncSender<XlsxEvent>) -> Result<(), Fil
         let _ = sender.send(XlsxEvent::Row(done.finish()));
     }
     Ok(())
-}
-
-/// The most bytes the shared strings table of an XLSX file may take, uncompressed. calamine
-/// holds the whole table in memory, so this bounds what a workbook costs, whatever its rows;
-/// it also stops a zip bomb there.
-const MAX_SHARED_STRINGS_BYTES: u64 = 1 << 30;
-
-/// Checks the shared strings tables of a zip archive before calamine reads them.
-///
-/// calamine reserves room for as many strings as the table's `uniqueCount` attribute claims,
-/// before reading one: a 1 KB file claiming 10^12 strings makes that allocation fail, which
-/// aborts the process (no panic to catch). No `<si>` element is shorter than `<si/>`, so a
-/// claim above a fifth of the table's size is a lie. Anything else wrong with the archive is
-/// left for calamine to report.
-pub(crate) fn check_shared_strings<R: Read + Seek>(archive: &mut R) -> Result<(), FileError> {
-    let checked = scan_shared_strings(&mut *archive);
-    archive.rewind().map_err(io_error)?;
-    checked
-}
-
-fn scan_shared_strings<R: Read + Seek>(archive: R) -> Result<(), FileError> {
-    let Ok(mut zip) = zip::ZipArchive::new(archive) else {
-        return Ok(());
-    };
-    for index in 0..zip.len() {
-        let Ok(mut part) = zip.by_index(index) else {
-            continue;
-        };
-        // calamine finds parts by name without ASCII case, with `\` read as `/`, under a
-        // directory named in the package's relationships.
-        let is_shared_strings = part.name().is_ok_and(|name| {
-            name.replace('\\', "/")
-                .to_ascii_lowercase()
-                .ends_with("sharedstrings.xml")
-        });
-        if !is_shared_strings {
-            continue;
-        }
-        let mut scan = UniqueCountScan::default();
-        let mut buf = vec![0; CHUNK];
-        let mut size: u64 = 0;
-        // A read error ends the scan; calamine will meet it too, but maybe after reserving.
-        while let Ok(n) = read_some(&mut part, &mut buf) {
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            if size > MAX_SHARED_STRINGS_BYTES {
-                return Err(TableError::Xlsx(
-                    "the shared strings table is larger than 1 GiB".to_owned(),
-                )
-                .into());
-            }
-            buf[..n].iter().for_each(|&b| scan.push(b));
-        }
-        if scan.max > size / 5 {
-            return Err(TableError::Xlsx(
-                "the shared strings table claims more strings than it holds".to_owned(),
-            )
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// Finds the largest value of a `uniqueCount` attribute in XML, byte by byte. Not an XML
-/// parser: it errs on the side of finding one too many (in a comment, in a text), never one
-/// too few. A value that is not a plain number counts by its digits.
-#[derive(Default)]
-struct UniqueCountScan {
-    /// How much of the attribute name the last bytes matched.
-    matched: usize,
-    state: ScanState,
-    max: u64,
-}
-
-#[derive(Default, Clone, Copy)]
-enum ScanState {
-    #[default]
-    Name,
-    BeforeEquals,
-    BeforeQuote,
-    Value {
-        quote: u8,
-        value: u64,
-        len: usize,
-    },
-}
-
-impl UniqueCountScan {
-    const NAME: &'static [u8] = b"uniqueCount";
-
-    fn push(&mut self, b: u8) {
-        match self.state {
-            ScanState::Name => {
-                if b == Self::NAME[self.matched] {
-                    self.matched += 1;
-                    if self.matched == Self::NAME.len() {
-                        self.matched = 0;
-                        self.state = ScanState::BeforeEquals;
-                    }
-                } else {
-                    // An attribute name starts after a space or a prefix's colon, so a match
-                    // can only restart at its first letter.
-                    self.matched = usize::from(b == Self::NAME[0]);
-                }
-            }
-            ScanState::BeforeEquals | ScanState::BeforeQuote if b.is_ascii_whitespace() => {}
-            ScanState::BeforeEquals if b == b'=' => self.state = ScanState::BeforeQuote,
-            ScanState::BeforeQuote if b == b'"' || b == b'\'' => {
-                self.state = ScanState::Value {
-                    quote: b,
-                    value: 0,
-                    len: 0,
-                }
-            }
-            ScanState::BeforeEquals | ScanState::BeforeQuote => {
-                self.state = ScanState::Name;
-                self.push(b);
-            }
-            ScanState::Value { quote, value, len } => {
-                if b == quote || len > 64 {
-                    let value = if len > 64 { u64::MAX } else { value };
-                    self.max = self.max.max(value);
-                    self.state = ScanState::Name;
-                } else {
-                    let value = if b.is_ascii_digit() {
-                        value.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-                    } else {
-                        value
-                    };
-                    self.state = ScanState::Value {
-                        quote,
-                        value,
-                        len: len + 1,
-                    };
-                }
-            }
-        }
-    }
 }
 
 /// The cells of one XLSX row, gathered as calamine reads them.
@@ -1305,7 +1300,7 @@ impl PendingRow {
 
 /// A JSON Lines file: one object per line, its keys the column names.
 struct JsonLines {
-    reader: BufReader<File>,
+    reader: BufReader<Box<dyn Source>>,
     /// The current line, its line end excluded; empty when it was too long.
     line: Vec<u8>,
     /// The number of the current line.
@@ -1313,7 +1308,7 @@ struct JsonLines {
 }
 
 impl JsonLines {
-    fn new(file: File) -> Self {
+    fn new(file: Box<dyn Source>) -> Self {
         Self {
             reader: BufReader::with_capacity(CHUNK, file),
             line: Vec::new(),

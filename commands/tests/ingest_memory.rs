@@ -10,8 +10,8 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use commands::import_source::{RowReader, SourceFormat};
-use commands::tabular::Encoding;
+use commands::ingest::Encoding;
+use commands::ingest::{RowReader, SourceFormat};
 
 struct Counting;
 
