@@ -33,6 +33,7 @@ pub struct DemoAccount {
     pub program: Program,
     pub name: String,
     pub login_id: String,
+    pub account_id: String,
     pub note: &'static str,
 }
 
@@ -97,12 +98,13 @@ pub async fn create(store: &Arc<dyn EventStore>) -> Result<Vec<DemoAccount>> {
         .map_err(|e| anyhow!("publishing the shipped masters: {e}"))?;
     let p = Provisioner::new(store.clone()).with_password(PASSWORD);
     let mut made = vec![];
-    let mut add = |who: &Who, login_id: &str, note: &'static str| {
+    let mut add = |who: &Who, login_id: &str, account_id: &str, note: &'static str| {
         made.push(DemoAccount {
             role: who.role,
             program: who.program,
             name: who.name.clone().unwrap_or_default(),
             login_id: login_id.to_owned(),
+            account_id: account_id.to_owned(),
             note,
         })
     };
@@ -113,6 +115,7 @@ pub async fn create(store: &Arc<dyn EventStore>) -> Result<Vec<DemoAccount>> {
     add(
         &operator,
         &op.login_id,
+        &op.account_id,
         "masters, institutions, research extracts",
     );
     let op_actor = actor(store, &op.account_id).await?;
@@ -207,7 +210,7 @@ pub async fn create(store: &Arc<dyn EventStore>) -> Result<Vec<DemoAccount>> {
             .login(who)
             .await
             .with_context(|| format!("creating {}", who.name.as_deref().unwrap_or("")))?;
-        add(who, &login.login_id, note);
+        add(who, &login.login_id, &login.account_id, note);
         logins.insert(who.name.clone().unwrap_or_default(), login);
     }
     let of = |name: &str| logins.get(name).cloned().expect("a demo account");

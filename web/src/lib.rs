@@ -34,6 +34,40 @@ pub struct WebState {
     pub imports: Arc<commands::import_runner::Imports>,
 }
 
+/// Every route the web client serves (method, path), as the router below has them; the web
+/// authorization table test names each.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/password"),
+    ("POST", "/password"),
+    ("GET", "/me"),
+    ("GET", "/affiliations"),
+    ("POST", "/affiliations"),
+    ("POST", "/affiliations/{account}/{institution}/decide"),
+    ("GET", "/forms"),
+    ("GET", "/forms/new"),
+    ("POST", "/forms/new"),
+    ("GET", "/forms/new/diseases"),
+    ("GET", "/forms/{id}"),
+    ("POST", "/forms/{id}/items"),
+    ("POST", "/forms/{id}/preview"),
+    ("POST", "/forms/{id}/submit"),
+    ("GET", "/forms/{id}/history"),
+    ("GET", "/forms/{id}/print"),
+    ("GET", "/forms/{id}/slip"),
+    ("GET", "/imports"),
+    ("POST", "/imports"),
+    ("GET", "/imports/{id}"),
+    ("GET", "/imports/{id}/rows.csv"),
+    ("GET", "/clerks"),
+    ("POST", "/clerks"),
+    ("GET", "/lang/{code}"),
+    ("GET", "/assets/{file}"),
+];
+
 /// Every page's route, with the layers that guard them: the CSRF check in front of every
 /// state-changing request, and the security headers on every answer.
 pub fn router(state: WebState) -> Router {

@@ -813,8 +813,11 @@ pub async fn items(
                 };
                 let mut entered = current.items.clone();
                 entered.extend(items.clone());
+                // A refusal keeps its status: 403 for who may not edit, 422 for what is wrong.
+                let status =
+                    StatusCode::from_u16(p.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
                 return render_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    status,
                     &page(
                         t,
                         &web,
