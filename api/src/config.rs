@@ -318,6 +318,20 @@ pub enum BenchCommand {
     /// commit-to-publish latency at a steady command rate (NATS at --nats-url, default
     /// nats://127.0.0.1:4222; PostgreSQL with --database-url, else SQLite).
     Relay(BenchRelayArgs),
+    /// The web client's server time: the form-entry page of the largest shipped master and one
+    /// live-judgment round trip, p50/p99, against the JSON API's read of the same form (SQLite,
+    /// or PostgreSQL with --database-url).
+    Web(BenchWebArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchWebArgs {
+    /// Measured requests of each kind.
+    #[arg(long, default_value_t = 300)]
+    pub requests: usize,
+    /// Requests of each kind before measuring.
+    #[arg(long, default_value_t = 30)]
+    pub warmup: usize,
 }
 
 #[derive(Debug, Clone, Args)]

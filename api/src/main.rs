@@ -223,6 +223,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            what: BenchCommand::Web(args),
+        } => {
+            api::bench::web::run(&args, cli.database_url.as_deref())
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
             what: BenchCommand::Store(args),
         } => {
             api::bench::store::run(&args, cli.database_url.as_deref())

@@ -304,12 +304,18 @@ async fn the_service_role_of_the_roles_file_runs_every_route_and_background_job(
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let accepted: Value = r.json().await.expect("json");
     let job = accepted["job_id"].as_str().expect("job id").to_owned();
+    // Read-your-writes, as documented: the view may not know the job the moment it is accepted.
+    let position = accepted["position"].as_u64().expect("position");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let status = loop {
         let status = api
             .ok(
                 "import job status",
-                api.get(&format!("/api/imports/jobs/{job}"), &doctor).await,
+                api.get(
+                    &format!("/api/imports/jobs/{job}?after_position={position}"),
+                    &doctor,
+                )
+                .await,
             )
             .await;
         if matches!(status["status"].as_str(), Some("finished" | "failed")) {

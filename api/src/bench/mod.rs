@@ -9,6 +9,7 @@ pub mod projections;
 pub mod relay;
 pub mod research;
 pub mod store;
+pub mod web;
 
 use std::str::FromStr;
 
