@@ -1707,3 +1707,45 @@ async fn check_institution(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(row: usize, code: &'static str) -> RowResult {
+        error_row(row, vec![cell("institution_code", code, "ja", "en")])
+    }
+
+    /// Rows in error come in file order from the reading and out of order from the
+    /// registration (a whole institution refused at once): the first ones by row are listed,
+    /// every one counted.
+    #[test]
+    fn the_first_rows_in_error_are_listed_and_all_counted() {
+        let mut errors = ErrorRows::default();
+        for row in (2..5_000).filter(|r| r % 2 == 0) {
+            errors.push(error(row, "invalid_institution_code"));
+        }
+        for row in (3..5_000).rev().filter(|r| r % 2 == 1) {
+            errors.push(error(row, "unknown_institution"));
+        }
+        assert_eq!(errors.count, 4_998);
+        assert_eq!(errors.codes["invalid_institution_code"], 2_499);
+        assert_eq!(errors.codes["unknown_institution"], 2_499);
+        let listed: Vec<usize> = errors.into_listed().iter().map(|r| r.row).collect();
+        assert_eq!(listed, (2..2 + LISTED_ERROR_ROWS).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_row_counts_once_per_code() {
+        let mut errors = ErrorRows::default();
+        errors.push(error_row(
+            7,
+            vec![
+                cell("program", "required", "ja", "en"),
+                cell("name", "required", "ja", "en"),
+            ],
+        ));
+        assert_eq!(errors.codes["required"], 1);
+        assert_eq!(errors.into_listed().len(), 1);
+    }
+}
