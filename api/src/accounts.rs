@@ -454,8 +454,10 @@ async fn user_file(
     Ok(response)
 }
 
-/// ID・PW発行通知書: one line per row of the file, the issued ID and password for new
-/// accounts, the result for the others. UTF-8 with a BOM so that Excel opens it as such.
+/// ID・PW発行通知書: one line per row of the results (every registered row, the first rows in
+/// error), the issued ID and password for new accounts, the result for the others, and a last
+/// line saying that rows in error were left out, if they were. UTF-8 with a BOM so that Excel
+/// opens it as such.
 fn notification_csv(result: &acc::UserFileResult) -> impl IntoResponse {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let _ = w.write_record([
@@ -468,8 +470,10 @@ fn notification_csv(result: &acc::UserFileResult) -> impl IntoResponse {
         "初期パスワード",
         "エラー",
     ]);
+    // Both are sorted by row, and every notice is of a row of the results.
+    let mut notices = result.notification.iter().peekable();
     for r in &result.results {
-        let notice = result.notification.iter().find(|n| n.row == r.row);
+        let notice = notices.next_if(|n| n.row == r.row);
         let errors = r
             .errors
             .iter()
@@ -491,6 +495,9 @@ fn notification_csv(result: &acc::UserFileResult) -> impl IntoResponse {
             notice.map_or("", |n| n.initial_password.as_str()),
             errors.as_str(),
         ]);
+    }
+    if let Some(note) = &result.note {
+        let _ = w.write_record(["", "省略", "", "", "", "", "", note.ja.as_ref()]);
     }
     let bytes = w.into_inner().unwrap_or_default();
     (

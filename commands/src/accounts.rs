@@ -3,7 +3,8 @@
 //! who may do what are the account aggregate's (`domain::account`); this module adds the
 //! credential store and the queries that need the account directory.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -935,13 +936,15 @@ pub struct CellError {
     pub message: Message,
 }
 
+/// A message in both languages: the fixed texts of the row errors are borrowed, not copied
+/// into every row.
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
-    pub ja: String,
-    pub en: String,
+    pub ja: Cow<'static, str>,
+    pub en: Cow<'static, str>,
 }
 
-fn cell(column: &'static str, code: &'static str, ja: &str, en: &str) -> CellError {
+fn cell(column: &'static str, code: &'static str, ja: &'static str, en: &'static str) -> CellError {
     CellError {
         column,
         code,
@@ -980,17 +983,83 @@ pub struct Notice {
     pub initial_password: String,
 }
 
+/// At most this many rows in error are listed in an answer: the first ones, by row. The others
+/// are counted (in all and per code), so that a file of a million bad rows neither holds a
+/// million rows' errors in memory nor answers with them.
+pub const LISTED_ERROR_ROWS: usize = 1_000;
+
 #[derive(Clone, Serialize)]
 pub struct UserFileResult {
     pub format: SourceFormat,
     /// The row the header was found in: row 1, or lower when a title and notes are above it.
     pub header_row: usize,
+    /// The data rows of the file.
     pub rows: usize,
     pub created: usize,
     pub already_registered: usize,
+    /// The rows in error, listed or not.
     pub errors: usize,
+    /// Every registered row, and the first [`LISTED_ERROR_ROWS`] rows in error, by row.
     pub results: Vec<RowResult>,
+    /// The rows in error left out of `results` (0 unless there are more than
+    /// [`LISTED_ERROR_ROWS`]).
+    pub omitted_error_rows: usize,
+    /// How many rows have each error code, listed or not.
+    pub error_codes: BTreeMap<&'static str, usize>,
+    /// Says that rows in error were left out, when they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<Message>,
     pub notification: Vec<Notice>,
+}
+
+/// The rows in error of a file: the first [`LISTED_ERROR_ROWS`] by row kept whole, every one
+/// counted.
+#[derive(Default)]
+struct ErrorRows {
+    listed: Vec<RowResult>,
+    /// Once [`LISTED_ERROR_ROWS`] rows are known to come first, the last of them: a later
+    /// row cannot be listed.
+    bound: Option<usize>,
+    count: usize,
+    codes: BTreeMap<&'static str, usize>,
+}
+
+impl ErrorRows {
+    fn push(&mut self, result: RowResult) {
+        self.count += 1;
+        let mut codes: Vec<&'static str> = result.errors.iter().map(|e| e.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for code in codes {
+            *self.codes.entry(code).or_default() += 1;
+        }
+        // Rows in error arrive in file order while the file is read, and out of order while
+        // it is registered: keep up to twice the rows listed, then cut back to the first ones.
+        if self.bound.is_none_or(|bound| result.row < bound) {
+            self.listed.push(result);
+            if self.listed.len() >= 2 * LISTED_ERROR_ROWS {
+                self.cut();
+            }
+        }
+    }
+
+    fn cut(&mut self) {
+        self.listed.sort_by_key(|r| r.row);
+        self.listed.truncate(LISTED_ERROR_ROWS);
+        if self.listed.len() == LISTED_ERROR_ROWS {
+            self.bound = self.listed.last().map(|r| r.row);
+        }
+    }
+
+    /// The rows listed, by row.
+    fn into_listed(mut self) -> Vec<RowResult> {
+        self.cut();
+        self.listed
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
 }
 
 /// A file that cannot be read as a user data file at all.
@@ -1014,8 +1083,8 @@ impl From<TableError> for FileError {
         FileError {
             code: e.code(),
             message: Message {
-                ja: e.message_ja(),
-                en: e.message_en(),
+                ja: e.message_ja().into(),
+                en: e.message_en().into(),
             },
             columns: None,
         }
@@ -1029,8 +1098,8 @@ impl From<ingest::FileError> for FileError {
             other => FileError {
                 code: other.code(),
                 message: Message {
-                    ja: other.message_ja(),
-                    en: other.message_en(),
+                    ja: other.message_ja().into(),
+                    en: other.message_en().into(),
                 },
                 columns: None,
             },
@@ -1293,7 +1362,7 @@ where
     let ReadFile {
         format,
         header_row,
-        mut results,
+        mut errors,
         groups,
     } = file;
     // Responsible persons already known (so a second file does not name another one).
@@ -1320,21 +1389,49 @@ where
     while let Some(outcome) = others.next().await {
         outcomes.push(outcome?);
     }
+    let mut results = vec![];
     for (result, notice) in outcomes {
-        results.push(result);
+        if result.status == "error" {
+            errors.push(result);
+        } else {
+            results.push(result);
+        }
         notification.extend(notice);
     }
-    notification.sort_by_key(|n: &Notice| n.row);
-    results.sort_by_key(|r| r.row);
     let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let (created, already_registered) = (count("created"), count("already_registered"));
+    let rows = results.len() + errors.count;
+    let (error_count, error_codes) = (errors.count, std::mem::take(&mut errors.codes));
+    results.extend(errors.into_listed());
+    results.sort_by_key(|r| r.row);
+    notification.sort_by_key(|n: &Notice| n.row);
+    let omitted_error_rows = rows - results.len();
+    let note = (omitted_error_rows > 0).then(|| Message {
+        ja: format!(
+            "エラーの行が{error_count}行あります。最初の{LISTED_ERROR_ROWS}行だけを示し、\
+             残りの{omitted_error_rows}行は省略しました（エラーの種類ごとの行数は error_codes）。\
+             示した行を直して再度アップロードしてください。登録済みの行は二重に登録されません。"
+        )
+        .into(),
+        en: format!(
+            "{error_count} rows are in error. Only the first {LISTED_ERROR_ROWS} are listed; \
+             the other {omitted_error_rows} are left out (error_codes counts the rows of each \
+             error). Correct the rows listed and upload the file again: rows registered already \
+             are not registered twice."
+        )
+        .into(),
+    });
     Ok(UserFileResult {
         format,
         header_row,
-        rows: results.len(),
-        created: count("created"),
-        already_registered: count("already_registered"),
-        errors: count("error"),
+        rows,
+        created,
+        already_registered,
+        errors: error_count,
         results,
+        omitted_error_rows,
+        error_codes,
+        note,
         notification,
     })
 }
@@ -1344,7 +1441,7 @@ struct ReadFile {
     format: SourceFormat,
     header_row: usize,
     /// The rows refused already.
-    results: Vec<RowResult>,
+    errors: ErrorRows,
     /// The valid rows of each institution, in file order.
     groups: Vec<(InstitutionCode, Vec<UserRow>)>,
 }
@@ -1358,7 +1455,7 @@ where
     let mut rows = TableRows::from_memory(bytes)?;
     let format = rows.format();
     let columns = find_header(&mut rows, USER_FILE_COLUMNS)?.map_err(|e| wrong_headers(&e))?;
-    let mut results = vec![];
+    let mut errors = ErrorRows::default();
     let mut seen: HashSet<String> = HashSet::new();
     let mut groups: Vec<(InstitutionCode, Vec<UserRow>)> = vec![];
     let mut group_of: HashMap<InstitutionCode, usize> = HashMap::new();
@@ -1370,18 +1467,18 @@ where
                     column: "row",
                     code: e.code,
                     message: Message {
-                        ja: e.message_ja,
-                        en: e.message_en,
+                        ja: e.message_ja.into(),
+                        en: e.message_en.into(),
                     },
                 };
-                results.push(error_row(row.row, vec![error]));
+                errors.push(error_row(row.row, vec![error]));
                 continue;
             }
         };
         match parse_row(&columns, row.row, &cells, program) {
             Ok(user) => {
                 if !seen.insert(user.designation.number.clone()) {
-                    results.push(error_row(
+                    errors.push(error_row(
                         row.row,
                         vec![cell(
                             "doctor_number",
@@ -1398,21 +1495,23 @@ where
                 });
                 groups[g].1.push(user);
             }
-            Err(errors) => results.push(error_row(row.row, errors)),
+            Err(cells) => errors.push(error_row(row.row, cells)),
         }
     }
-    if results.is_empty() && groups.is_empty() {
+    if errors.is_empty() && groups.is_empty() {
         return Err(FileError {
             code: "empty_file",
             message: Message {
                 ja: format!(
                     "{}行目の見出し行の下にデータ行がありません。",
                     columns.header_row
-                ),
+                )
+                .into(),
                 en: format!(
                     "The file has no data rows below its header row (row {}).",
                     columns.header_row
-                ),
+                )
+                .into(),
             },
             columns: None,
         });
@@ -1420,7 +1519,7 @@ where
     Ok(ReadFile {
         format,
         header_row: columns.header_row,
-        results,
+        errors,
         groups,
     })
 }
@@ -1434,11 +1533,13 @@ fn wrong_headers(e: &crate::ingest::header::HeaderError) -> FileError {
             ja: format!(
                 "見出し行が医療機関ユーザデータファイルの様式と一致しません。{}",
                 e.message_ja()
-            ),
+            )
+            .into(),
             en: format!(
                 "The header row does not match the user data file layout. {}",
                 e.message_en()
-            ),
+            )
+            .into(),
         },
         columns: Some(e.details()),
     }
@@ -1549,7 +1650,7 @@ async fn register_doctor(
                 code,
                 message: Message {
                     ja: ja.into(),
-                    en: e.to_string(),
+                    en: e.to_string().into(),
                 },
             };
             Ok((error_row(row.row, vec![error]), None))
@@ -1604,5 +1705,47 @@ async fn check_institution(
             "The institution is not registered in the master.",
         ))),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(row: usize, code: &'static str) -> RowResult {
+        error_row(row, vec![cell("institution_code", code, "ja", "en")])
+    }
+
+    /// Rows in error come in file order from the reading and out of order from the
+    /// registration (a whole institution refused at once): the first ones by row are listed,
+    /// every one counted.
+    #[test]
+    fn the_first_rows_in_error_are_listed_and_all_counted() {
+        let mut errors = ErrorRows::default();
+        for row in (2..5_000).filter(|r| r % 2 == 0) {
+            errors.push(error(row, "invalid_institution_code"));
+        }
+        for row in (3..5_000).rev().filter(|r| r % 2 == 1) {
+            errors.push(error(row, "unknown_institution"));
+        }
+        assert_eq!(errors.count, 4_998);
+        assert_eq!(errors.codes["invalid_institution_code"], 2_499);
+        assert_eq!(errors.codes["unknown_institution"], 2_499);
+        let listed: Vec<usize> = errors.into_listed().iter().map(|r| r.row).collect();
+        assert_eq!(listed, (2..2 + LISTED_ERROR_ROWS).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_row_counts_once_per_code() {
+        let mut errors = ErrorRows::default();
+        errors.push(error_row(
+            7,
+            vec![
+                cell("program", "required", "ja", "en"),
+                cell("name", "required", "ja", "en"),
+            ],
+        ));
+        assert_eq!(errors.codes["required"], 1);
+        assert_eq!(errors.into_listed().len(), 1);
     }
 }

@@ -43,6 +43,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::forms::{scoped_key, today_in_japan, MasterCache};
+use crate::ingest::header::{list_cells, HeaderCell, LISTED_HEADERS};
 use crate::ingest::{normalize, Cell, RowReader, SourceRow};
 use crate::{execute, CommandError, Outcome};
 
@@ -357,11 +358,17 @@ impl JobContext {
 
     /// Checks the header of a CSV or XLSX file: the required columns are there, and every
     /// other column is a column of the use or an item of the program's master.
+    ///
+    /// `headers` are the cells of row 1 by position. A header that does not match is named by
+    /// its column, with an excerpt only when it cannot be a person's data ([`excerpt`]): the
+    /// failure goes back to the uploader and, recorded in the job, onto the bus.
+    ///
+    /// [`excerpt`]: crate::ingest::header::excerpt
     pub fn check_headers(&self, headers: &[String]) -> Result<(), FileFailure> {
-        let mut unknown = vec![];
+        let (mut unknown, mut unknown_count) = (vec![], 0);
         let mut seen: Vec<&str> = vec![];
-        let mut duplicated = vec![];
-        for h in headers {
+        let (mut duplicated, mut duplicated_count) = (vec![], 0);
+        for (column, h) in headers.iter().enumerate() {
             let h = h.trim();
             if h.is_empty() {
                 continue;
@@ -370,12 +377,18 @@ impl JobContext {
                 Some(id) => id,
                 None if self.use_ != ImportUse::Certification && self.item_ids.contains(h) => h,
                 None => {
-                    unknown.push(h.to_owned());
+                    unknown_count += 1;
+                    if unknown.len() < LISTED_HEADERS {
+                        unknown.push(HeaderCell::at(column, h));
+                    }
                     continue;
                 }
             };
             if seen.contains(&id) {
-                duplicated.push(h.to_owned());
+                duplicated_count += 1;
+                if duplicated.len() < LISTED_HEADERS {
+                    duplicated.push(HeaderCell::at(column, h));
+                }
             }
             seen.push(id);
         }
@@ -398,16 +411,9 @@ impl JobContext {
                 format!("Row 1 is not a header row: put the column names ({expected}) in row 1."),
             ));
         }
-        if missing.is_empty() && unknown.is_empty() && duplicated.is_empty() {
+        if missing.is_empty() && unknown_count == 0 && duplicated_count == 0 {
             return Ok(());
         }
-        let list = |v: &[String]| {
-            v.iter()
-                .take(10)
-                .map(|h| h.chars().take(40).collect::<String>())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let (mut ja, mut en) = (
             "1行目の見出しが正しくありません。".to_owned(),
             "The header row (row 1) is not as expected.".to_owned(),
@@ -421,19 +427,17 @@ impl JobContext {
             let ids: Vec<&str> = missing.iter().map(|c| c.id).collect();
             en += &format!(" Missing required columns: {}.", ids.join(", "));
         }
-        if !unknown.is_empty() {
-            ja += &format!(
-                "様式にも取込レイアウトにもない列があります：{}。",
-                list(&unknown)
-            );
+        if unknown_count > 0 {
+            let (list_ja, list_en) = list_cells(&unknown, unknown_count);
+            ja += &format!("様式にも取込レイアウトにもない列があります：{list_ja}。");
             en += &format!(
-                " Columns that are neither import columns nor items of the master: {}.",
-                list(&unknown)
+                " Columns that are neither import columns nor items of the master: {list_en}."
             );
         }
-        if !duplicated.is_empty() {
-            ja += &format!("同じ列が重複しています：{}。", list(&duplicated));
-            en += &format!(" Columns given more than once: {}.", list(&duplicated));
+        if duplicated_count > 0 {
+            let (list_ja, list_en) = list_cells(&duplicated, duplicated_count);
+            ja += &format!("同じ列が重複しています：{list_ja}。");
+            en += &format!(" Columns given more than once: {list_en}.");
         }
         Err(failure("header_mismatch", ja, en))
     }

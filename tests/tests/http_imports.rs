@@ -444,6 +444,49 @@ async fn bad_files_are_refused(db: Db) {
             "{what}: {error}"
         );
     }
+    // A header row with a person's data pasted into it, or a data row where the header should
+    // be: the headers are named by column, quoted only when they cannot be a person's data
+    // (as the user data file's wrong_headers does).
+    let cases: Vec<(&str, String, &[&str], &[&str])> = vec![
+        (
+            "a name and a birth date pasted into the header",
+            format!(
+                "{HEADER},試験 患者,1960-01-01,favourite_colour\n{}\n",
+                row("A", HOSPITAL, "6", "3")
+            ),
+            &["試験", "患者", "1960-01-01"],
+            &[
+                "O列",
+                "P列",
+                "Q列「favourite_colour」",
+                "column O",
+                "column Q \"favourite_colour\"",
+            ],
+        ),
+        (
+            "a doctor's row for a header, one cell naming a column",
+            "external_ref,秘密 太郎,1951-02-03,taro@example.jp\nA,x,y,z\n".to_owned(),
+            &["秘密", "太郎", "1951-02-03", "taro@example.jp"],
+            &["B列", "C列", "D列", "column B", "column D"],
+        ),
+    ];
+    for (what, body, personal, named) in cases {
+        let (status, error) = s.upload(&s.doctor, "hospital", "", body.into_bytes()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {error}");
+        assert_eq!(
+            error["details"]["file_error"], "header_mismatch",
+            "{what}: {error}"
+        );
+        let answer = error.to_string();
+        for p in personal {
+            assert!(!answer.contains(p), "{what}: {p} echoed: {answer}");
+        }
+        let messages = format!("{} {}", error["message"]["ja"], error["message"]["en"]);
+        for n in named {
+            let n = n.replace('"', "\\\"");
+            assert!(messages.contains(&n), "{what}: {n} not named: {messages}");
+        }
+    }
     assert_eq!(
         s.import_events().await,
         0,

@@ -117,6 +117,48 @@ async fn files_written_by_hand(db: Db) {
         !answer.contains("秘子") && !answer.contains("000199"),
         "{answer}"
     );
+
+    // More than 1,000 rows in error: the first 1,000 are listed, all are counted, and the
+    // answer and the notification say that one was left out.
+    let mut text = format!("{HEADER}\r\n");
+    for _ in 0..1_001 {
+        text += "x\r\n";
+    }
+    let (status, body) = upload(&client, &base, &admin, &text).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["rows"], &body["errors"], &body["omitted_error_rows"]),
+        (&json!(1_001), &json!(1_001), &json!(1)),
+    );
+    assert_eq!(body["results"].as_array().map(Vec::len), Some(1_000));
+    assert_eq!(body["results"][999]["row"], 1_001);
+    assert_eq!(body["error_codes"]["required"], 1_001);
+    assert!(
+        body["note"]["en"]
+            .as_str()
+            .is_some_and(|n| n.contains("first 1000")),
+        "{}",
+        body["note"]
+    );
+    let r = client
+        .post(format!(
+            "{base}/api/accounts/user-file?download=notification"
+        ))
+        .bearer_auth(&admin)
+        .body(text.into_bytes())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 1_000 + 1,
+        "the header, the rows listed, the note"
+    );
+    assert!(lines[1_000].starts_with("1001,エラー,"), "{}", lines[1_000]);
+    assert!(lines[1_001].starts_with(",省略,"), "{}", lines[1_001]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -77,7 +77,8 @@ pub struct HeaderCell {
 }
 
 impl HeaderCell {
-    fn at(column: usize, text: &str) -> HeaderCell {
+    /// The header cell of 0-based `column`.
+    pub fn at(column: usize, text: &str) -> HeaderCell {
         HeaderCell {
             column: column_name(column),
             excerpt: excerpt(text),
@@ -304,6 +305,12 @@ fn join_names(columns: &[&'static [&'static str]], lang: Lang) -> String {
         .map(|names| names.join(alias))
         .collect::<Vec<_>>()
         .join(column)
+}
+
+/// Header cells as a message lists them (`D列「種別」、E列、他3件` and `column D "種別",
+/// column E, 3 more`), with the count of those left out: Japanese, then English.
+pub fn list_cells(cells: &[HeaderCell], count: usize) -> (String, String) {
+    (list(cells, count, Lang::Ja), list(cells, count, Lang::En))
 }
 
 /// Header cells as a message lists them, with the count of those left out.
