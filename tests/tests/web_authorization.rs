@@ -318,3 +318,158 @@ async fn every_page_for_every_role() {
         failures.join("\n")
     );
 }
+
+/// No input a browser can send to a page is a 5xx: every POST route of the web client, as a
+/// doctor of the form's institution, with fields that are missing, empty, of the wrong type,
+/// very long, with markup, control characters, malformed percent-encoding or a body that is not
+/// a form at all. A refusal is a 4xx page (or a redirect); nothing is a server error.
+#[tokio::test]
+async fn no_input_to_a_page_is_a_server_error() {
+    let (base, _, store) = support::spawn_with_store(Db::Sqlite).await;
+    let accounts: Vec<DemoAccount> = demo::create(&store).await.expect("demo registry");
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let yamada = accounts
+        .iter()
+        .find(|a| a.name == "山田 一郎")
+        .expect("山田");
+    let session = login(&client, &base, &yamada.login_id).await;
+    let sql = store.sql();
+    let draft: String = eventstore::on_sql!(&sql, reader, |p| {
+        sqlx::query_scalar(
+            "SELECT stream_id FROM events WHERE event_type = 'FormDrafted' ORDER BY global_position LIMIT 1",
+        )
+        .fetch_one(p)
+        .await
+    })
+    .expect("a draft");
+    let long = "あ".repeat(20_000);
+    let values = [
+        "",
+        " ",
+        "0",
+        "-1",
+        "99999999999999999999999999",
+        "1e309",
+        "NaN",
+        "2020-13-45",
+        "0000-00",
+        "true",
+        "<script>alert(1)</script>",
+        "\u{0}\u{7}\u{202e}",
+        long.as_str(),
+    ];
+    let fields = [
+        "item.basic.onset_ym",
+        "item.basic.diagnosis_ym",
+        "item.dx.parkinsonism",
+        "item.sev.hoehn_yahr",
+        "item.no.such.item",
+        "version",
+        "reason",
+        "disease",
+        "application",
+        "purpose",
+        "institution",
+        "jurisdiction",
+        "patient_name_kanji",
+        "patient_name_kana",
+        "patient_birth_date",
+        "patient_sex",
+        "patient_municipality",
+        "patient_insurer_number",
+        "carry_over",
+        "research_consent",
+        "decision",
+        "display_name",
+        "current_password",
+        "new_password",
+        "confirm_password",
+        "q",
+    ];
+    let routes = [
+        "/forms/new".to_owned(),
+        format!("/forms/{draft}/items"),
+        format!("/forms/{draft}/preview"),
+        "/affiliations".to_owned(),
+        format!(
+            "/affiliations/{}/{}/decide",
+            yamada.account_id,
+            demo::HOSPITAL_B
+        ),
+        "/clerks".to_owned(),
+        "/password".to_owned(),
+        "/imports".to_owned(),
+        "/forms/not-a-form/items".to_owned(),
+        "/affiliations/x/not-a-code/decide".to_owned(),
+    ];
+    let mut failures = vec![];
+    // Requests that reached a page and were told what is wrong (not stopped before it).
+    let mut told = 0;
+    let send = |path: String, body: Vec<u8>, content_type: &'static str, htmx: bool| {
+        let (client, base, session) = (client.clone(), base.clone(), session.clone());
+        async move {
+            let mut r = client
+                .post(format!("{base}{path}"))
+                .header("cookie", format!("nanbyo_session={session}"))
+                .header("x-csrf-token", web::session::csrf_for(&session))
+                .header("content-type", content_type)
+                .body(body);
+            if htmx {
+                r = r.header("hx-request", "true");
+            }
+            r.send().await.expect("request").status()
+        }
+    };
+    for path in &routes {
+        for (i, value) in values.iter().enumerate() {
+            // Every field at once with one value, then the value alone in one field.
+            let all: Vec<(&str, &str)> = fields.iter().map(|f| (*f, *value)).collect();
+            let body = serde_urlencoded::to_string(&all).expect("form");
+            let field = fields[i % fields.len()];
+            let one = serde_urlencoded::to_string([(field, *value)]).expect("form");
+            for (body, htmx) in [(body, false), (one.clone(), true), (one, false)] {
+                let status = send(
+                    path.clone(),
+                    body.into_bytes(),
+                    "application/x-www-form-urlencoded",
+                    htmx,
+                )
+                .await;
+                if status.is_server_error() {
+                    failures.push(format!("POST {path} {field}={value:.40}: {status}"));
+                }
+                if status == StatusCode::UNPROCESSABLE_ENTITY {
+                    told += 1;
+                }
+            }
+        }
+        for (body, content_type) in [
+            (
+                b"%ZZ=%E3%81&a".to_vec(),
+                "application/x-www-form-urlencoded",
+            ),
+            (
+                vec![0xff, 0xfe, 0x00, 0x41],
+                "application/x-www-form-urlencoded",
+            ),
+            (b"{\"items\": {}}".to_vec(), "application/json"),
+            (b"--x\r\n\r\n".to_vec(), "multipart/form-data; boundary=x"),
+            (Vec::new(), "multipart/form-data"),
+        ] {
+            let status = send(path.clone(), body, content_type, false).await;
+            if status.is_server_error() {
+                failures.push(format!("POST {path} as {content_type}: {status}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} server errors:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(told > 100, "only {told} inputs were refused by a page");
+}
