@@ -46,6 +46,23 @@ impl DiseaseForm {
                     problems.push(format!("item {} has no choices", item.id));
                 }
             }
+            if let Some(u) = &item.usual {
+                let numeric = matches!(
+                    item.kind,
+                    ItemKind::Integer { .. } | ItemKind::Decimal { .. }
+                );
+                let ordered = match (u.min, u.max) {
+                    (Some(lo), Some(hi)) => lo <= hi,
+                    (None, None) => false,
+                    _ => true,
+                };
+                if !numeric || !ordered {
+                    problems.push(format!(
+                        "item {}: a usual range is one or two ordered bounds of a number item",
+                        item.id
+                    ));
+                }
+            }
         }
         let mut conditions: Vec<(&str, &Condition)> = vec![("diagnosis", &self.rules.diagnosis)];
         if let Some(s) = &self.rules.severity {

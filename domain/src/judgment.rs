@@ -77,6 +77,62 @@ pub struct ItemDef {
     pub unit: Option<String>,
     pub section: Section,
     pub required: Requirement,
+    /// Where a numeric value usually lies: a plausibility check against typing slips, not a
+    /// criterion. A valid value outside it is a warning the doctor confirms (the form is saved
+    /// and can be submitted as it is), never an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usual: Option<UsualRange>,
+}
+
+/// The usual range of a numeric item (either bound may be open).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsualRange {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl UsualRange {
+    fn text(&self) -> String {
+        match (self.min, self.max) {
+            (Some(lo), Some(hi)) => format!("{lo}〜{hi}"),
+            (Some(lo), None) => format!("{lo}以上"),
+            (None, Some(hi)) => format!("{hi}以下"),
+            (None, None) => String::new(),
+        }
+    }
+
+    fn holds(&self, n: f64) -> bool {
+        self.min.is_none_or(|lo| n >= lo) && self.max.is_none_or(|hi| n <= hi)
+    }
+}
+
+/// The warnings of entered values: each valid numeric value outside its item's usual range.
+pub fn warnings(items: &[ItemDef], values: &BTreeMap<ItemId, Value>) -> Vec<ItemError> {
+    items
+        .iter()
+        .filter_map(|def| {
+            let usual = def.usual.as_ref()?;
+            let n = values.get(&def.id)?.as_f64()?;
+            if usual.holds(n) {
+                return None;
+            }
+            let unit = def.unit.as_deref().unwrap_or("");
+            Some(ItemError::new(
+                &def.id,
+                "unusual_value",
+                format!(
+                    "{}: 通常の範囲（{}{unit}）を外れています。値を確かめてください（このまま保存・提出できます）。",
+                    def.label_ja,
+                    usual.text()
+                ),
+                format!(
+                    "{}: outside the usual range ({}{unit}); check the value (it can be saved and submitted as it is)",
+                    def.id,
+                    usual.text()
+                ),
+            ))
+        })
+        .collect()
 }
 
 /// A condition over the form's items. Comparisons on a missing item are unknown, not false.
@@ -403,6 +459,10 @@ pub struct Judgment {
     pub errors: Vec<ItemError>,
     /// Values the severity auto-fill set.
     pub filled: BTreeMap<ItemId, Value>,
+    /// Valid values outside their item's usual range, for the doctor to confirm; they change
+    /// nothing in the outcome.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<ItemError>,
 }
 
 /// Checks one entered value against its definition.
@@ -723,6 +783,7 @@ pub fn judge_on(
         }
     }
     Judgment {
+        warnings: warnings(items, &values),
         outcome,
         diagnosis: diagnosis_result,
         severity: severity_result,
@@ -750,7 +811,63 @@ mod tests {
             unit: None,
             section: Section::Findings,
             required: Requirement::Optional,
+            usual: None,
         }
+    }
+
+    #[test]
+    fn a_value_outside_the_usual_range_is_a_warning_that_changes_nothing() {
+        let mut def = integer(Some(20), Some(250));
+        def.usual = Some(UsualRange {
+            min: Some(40.0),
+            max: Some(180.0),
+        });
+        let defs = vec![def];
+        for (n, warned) in [
+            (39, true),
+            (40, false),
+            (180, false),
+            (181, true),
+            (250, true),
+        ] {
+            let w = warnings(&defs, &values(json!({"x.n": n})));
+            assert_eq!(w.len(), usize::from(warned), "{n}: {w:?}");
+            if warned {
+                assert_eq!(w[0].code, "unusual_value");
+                assert!(w[0].message_ja.contains("40〜180"), "{}", w[0].message_ja);
+            }
+        }
+        // Out of the valid range is an error, not a warning as well.
+        let rules = JudgmentRules {
+            consistency: vec![],
+            derived: vec![],
+            diagnosis: Condition::All { of: vec![] },
+            severity: None,
+            transitional: vec![],
+        };
+        let j = judge_on(
+            &defs,
+            &rules,
+            &values(json!({"x.n": 300})),
+            Purpose::Subsidy,
+            None,
+        );
+        assert!(j.warnings.is_empty(), "{:?}", j.warnings);
+        assert_eq!(j.errors.len(), 1);
+        let j = judge_on(
+            &defs,
+            &rules,
+            &values(json!({"x.n": 200})),
+            Purpose::Subsidy,
+            None,
+        );
+        assert_eq!(j.warnings.len(), 1);
+        assert!(j.errors.is_empty());
+        assert_eq!(
+            j.outcome,
+            Outcome::Meets,
+            "a warning does not change the outcome"
+        );
     }
 
     #[test]

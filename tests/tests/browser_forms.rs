@@ -288,5 +288,24 @@ async fn the_whole_flow_works_with_scripts_switched_off() {
         Some(String::new()),
         "the invalid value was not saved"
     );
+    // A valid value outside the usual range: saved, with a warning at the item to confirm it.
+    b.fill("#item-sev\\.pulse", "200").await;
+    b.click("#entry button[type=submit]").await;
+    b.wait_text("保存しました").await;
+    assert!(
+        !b.exists(".error-summary").await,
+        "a warning is not an error"
+    );
+    let warning = b.text("#warn-sev\\.pulse").await;
+    assert!(warning.contains("40〜180"), "{warning}");
+    assert!(b.text("#err-sev\\.pulse").await.is_empty());
+    b.client
+        .execute(
+            "document.getElementById('warn-sev.pulse').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    b.screenshot("no-script-warning").await;
     b.close().await;
 }

@@ -54,6 +54,8 @@ pub struct ItemView {
     /// Filled in by the machine (the severity auto-fill).
     pub auto: bool,
     pub error: Option<String>,
+    /// A valid value outside the item's usual range: to confirm, not an error.
+    pub warning: Option<String>,
     /// What the item takes (a range, the longest text).
     pub help: String,
     pub max_chars: usize,
@@ -227,6 +229,11 @@ fn item_view(
             .filter(|e| e.code != "required")
             .find(|e| e.item == def.id)
             .map(|e| t.pick(&e.message_ja, &e.message_en).to_owned()),
+        warning: judgment
+            .into_iter()
+            .flat_map(|j| j.warnings.iter())
+            .find(|w| w.item == def.id)
+            .map(|w| t.pick(&w.message_ja, &w.message_en).to_owned()),
         help,
         max_chars,
     }
