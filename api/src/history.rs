@@ -111,7 +111,15 @@ async fn labels(state: &AppState, view: &FormView) -> BTreeMap<String, String> {
     };
     match state
         .masters
-        .disease(&state.store, program, &view.disease, &view.form_version)
+        .disease(
+            &state.store,
+            program,
+            &view.disease,
+            &view.form_version,
+            commands::forms::Pick::JudgedWith(
+                view.judged_with.as_ref().map(|m| m.master_version.as_str()),
+            ),
+        )
         .await
     {
         Ok(Some((form, _))) => form

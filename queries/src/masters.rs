@@ -29,13 +29,13 @@ pub async fn diseases(
     q: Option<&str>,
     limit: usize,
 ) -> Result<Vec<DiseaseEntry>, Problem> {
-    masters.refresh(store).await?;
-    let master = masters.snapshot().await;
+    let today = commands::forms::today_in_japan();
     let q = q.map(str::trim).filter(|q| !q.is_empty());
-    let mut found: Vec<DiseaseEntry> = master
-        .in_force()
+    let mut found: Vec<DiseaseEntry> = masters
+        .diseases_on(store, Some(program), &today)
+        .await?
         .into_iter()
-        .filter(|(_, d)| d.program == program)
+        .map(|(d, v)| (v, d))
         .filter(|(_, d)| {
             q.is_none_or(|q| {
                 d.code == q
@@ -52,7 +52,7 @@ pub async fn diseases(
             name_en: d.name_en.clone(),
             disease_group: d.disease_group.clone(),
             form_version: d.form_version.clone(),
-            master_version: v.to_owned(),
+            master_version: v,
         })
         .collect();
     found.sort_by_key(|d| catalogue_order(&d.code));

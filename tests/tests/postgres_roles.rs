@@ -111,6 +111,8 @@ async fn the_service_role_of_the_roles_file_runs_every_route_and_background_job(
             listen: "127.0.0.1:0".parse().expect("addr"),
             skip_migrations: true,
             no_projections: false,
+            secure_cookies: false,
+            demo: false,
         },
         store.clone(),
     )
