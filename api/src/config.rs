@@ -149,6 +149,11 @@ pub enum Command {
         #[command(subcommand)]
         what: Option<RelayCommand>,
     },
+    /// The shipped disease masters.
+    Masters {
+        #[command(subcommand)]
+        what: MastersCommand,
+    },
     /// Measure against a baseline in the same run.
     Bench {
         #[command(subcommand)]
@@ -224,6 +229,14 @@ fn parse_use(s: &str) -> Result<domain::import_job::ImportUse, String> {
     domain::import_job::ImportUse::parse(s).ok_or_else(|| {
         "the import kinds are hospital, contractor, certification and paper".to_owned()
     })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MastersCommand {
+    /// Per program and edition: the diseases present, those with diagnosis rules, with severity
+    /// rules, and the share of the estimated 指定難病 patients whose disease the machine judges
+    /// (a Markdown table, the one docs/masters.md carries). Reads the shipped masters only.
+    Coverage,
 }
 
 #[derive(Debug, Subcommand)]
