@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod editions;
 mod masters;
 mod nanbyo_002_als;
 mod nanbyo_006_parkinson;
