@@ -37,10 +37,19 @@ use crate::{execute, CommandError, Outcome};
 #[derive(Default)]
 pub struct MasterCache {
     inner: RwLock<(DiseaseMaster, u64)>,
-
+    /// One value derived from the master on one day (the disease search index), rebuilt when a
+    /// version is published or the day changes.
+    derived: std::sync::Mutex<Option<Derived>>,
     municipalities: RwLock<(MunicipalityMaster, u64)>,
     refreshed: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+type Derived = (
+    u64,
+    String,
+    std::any::TypeId,
+    Arc<dyn std::any::Any + Send + Sync>,
+);
 
 pub const MASTER_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -133,6 +142,32 @@ impl MasterCache {
             .filter(|(_, d)| program.is_none_or(|p| p == d.program))
             .map(|(v, d)| (d.clone(), v.to_owned()))
             .collect())
+    }
+
+    /// A value derived from the master in force on `day` (an index for the disease search),
+    /// built once per published version and day: `build` runs again only when either changed.
+    pub async fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        store: &Arc<dyn EventStore>,
+        day: &str,
+        build: impl FnOnce(&DiseaseMaster) -> T,
+    ) -> Result<Arc<T>, StoreError> {
+        if !self.fresh() {
+            self.refresh(store).await?;
+        }
+        let guard = self.inner.read().await;
+        let kind = std::any::TypeId::of::<T>();
+        let mut slot = self.derived.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((version, on, k, value)) = slot.as_ref() {
+            if *version == guard.1 && on == day && *k == kind {
+                if let Ok(hit) = value.clone().downcast::<T>() {
+                    return Ok(hit);
+                }
+            }
+        }
+        let value = Arc::new(build(&guard.0));
+        *slot = Some((guard.1, day.to_owned(), kind, value.clone()));
+        Ok(value)
     }
 
     /// The 実施主体 list in force (see `MunicipalityMaster::checked_against`).
