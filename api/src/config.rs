@@ -316,6 +316,9 @@ pub enum BenchCommand {
     Store(BenchStoreArgs),
     /// Machine judgment (one core) and the HTTP form flow (PostgreSQL, with --database-url).
     Forms(BenchFormsArgs),
+    /// The whole disease catalogue against the 12 diseases shipped before it: lookup and
+    /// judgment per second, disease search latency, start-up time and memory (SQLite).
+    Catalogue(BenchCatalogueArgs),
     /// Logins per second and the registration of a user data file.
     Accounts(BenchAccountsArgs),
     /// Full rebuild of the search and history views against reading the same events raw, and
@@ -331,6 +334,13 @@ pub enum BenchCommand {
     /// commit-to-publish latency at a steady command rate (NATS at --nats-url, default
     /// nats://127.0.0.1:4222; PostgreSQL with --database-url, else SQLite).
     Relay(BenchRelayArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchCatalogueArgs {
+    /// Judgments per round.
+    #[arg(long, default_value_t = 200_000)]
+    pub judgments: usize,
 }
 
 #[derive(Debug, Clone, Args)]

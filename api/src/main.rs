@@ -190,6 +190,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            what: BenchCommand::Catalogue(args),
+        } => {
+            api::bench::catalogue::run(&args)
+                .await
+                .map_err(startup::StartupError::Bench)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
             what: BenchCommand::Relay(args),
         } => {
             api::bench::relay::run(&args, cli.database_url.as_deref(), &nats)

@@ -277,8 +277,19 @@ pub async fn publish_shipped(
 ) -> Result<Vec<String>, CommandError<MasterError>> {
     cache.refresh(store).await?;
     publish_shipped_municipalities(store, cache).await?;
+    publish_versions(store, cache, shipped_versions()).await
+}
+
+/// Publishes each of `versions` (name, diseases) that is not in the store yet, in order, as
+/// the system; answers the versions published. Start-up publishes the shipped editions this way.
+pub async fn publish_versions(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+    versions: Vec<(String, Vec<DiseaseForm>)>,
+) -> Result<Vec<String>, CommandError<MasterError>> {
+    cache.refresh(store).await?;
     let mut published = Vec::new();
-    for (version, diseases) in shipped_versions() {
+    for (version, diseases) in versions {
         if cache
             .inner
             .read()

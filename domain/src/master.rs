@@ -57,6 +57,9 @@ pub fn valid_version_name(version: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiseaseMaster {
     pub versions: Vec<(String, Vec<DiseaseForm>)>,
+    /// (program, code, form version) → every (version, disease) position that has it, in
+    /// publication order: a lookup reads the entries of one disease, not the whole catalogue.
+    index: std::collections::HashMap<(Program, String, String), Vec<(usize, usize)>>,
 }
 
 impl DiseaseMaster {
@@ -70,20 +73,25 @@ impl DiseaseMaster {
         code: &str,
         form_version: &str,
     ) -> Option<(&str, &DiseaseForm)> {
-        let matches = |d: &&DiseaseForm| {
-            d.program == program && d.code == code && d.form_version == form_version
-        };
+        let found = self.entries(program, code, form_version);
         match version {
-            Some(version) => {
-                let (v, diseases) = self.versions.iter().find(|(v, _)| v == version)?;
-                diseases.iter().find(matches).map(|d| (v.as_str(), d))
-            }
-            None => {
-                self.versions.iter().rev().find_map(|(v, diseases)| {
-                    diseases.iter().find(matches).map(|d| (v.as_str(), d))
-                })
-            }
+            Some(version) => found.filter(|(v, _)| *v == version).last(),
+            None => found.last(),
         }
+    }
+
+    /// The entries of one disease in publication order, with their version names.
+    fn entries<'a>(
+        &'a self,
+        program: Program,
+        code: &str,
+        form_version: &str,
+    ) -> impl Iterator<Item = (&'a str, &'a DiseaseForm)> + 'a {
+        self.index
+            .get(&(program, code.to_owned(), form_version.to_owned()))
+            .into_iter()
+            .flatten()
+            .map(|&(v, d)| (self.versions[v].0.as_str(), &self.versions[v].1[d]))
     }
 
     /// The disease form a new form started on `day` (`YYYY-MM-DD`, Japan) uses: among the
@@ -98,18 +106,13 @@ impl DiseaseMaster {
         day: &str,
     ) -> Option<(&str, &DiseaseForm)> {
         let mut best: Option<(&str, &DiseaseForm)> = None;
-        for (v, diseases) in &self.versions {
-            for d in diseases {
-                if d.program != program || d.code != code || d.form_version != form_version {
-                    continue;
-                }
-                if d.effective_from.as_deref().is_some_and(|from| from > day) {
-                    continue;
-                }
-                // Later versions win ties: `>=`.
-                if best.is_none_or(|(_, b)| d.effective_from >= b.effective_from) {
-                    best = Some((v.as_str(), d));
-                }
+        for (v, d) in self.entries(program, code, form_version) {
+            if d.effective_from.as_deref().is_some_and(|from| from > day) {
+                continue;
+            }
+            // Later versions win ties: `>=`.
+            if best.is_none_or(|(_, b)| d.effective_from >= b.effective_from) {
+                best = Some((v, d));
             }
         }
         best
@@ -130,17 +133,10 @@ impl DiseaseMaster {
             .map(|(_, d)| d.effective_from.clone());
         match edition {
             None => self.find(None, program, code, form_version),
-            Some(edition) => self.versions.iter().rev().find_map(|(v, diseases)| {
-                diseases
-                    .iter()
-                    .find(|d| {
-                        d.program == program
-                            && d.code == code
-                            && d.form_version == form_version
-                            && d.effective_from == edition
-                    })
-                    .map(|d| (v.as_str(), d))
-            }),
+            Some(edition) => self
+                .entries(program, code, form_version)
+                .filter(|(_, d)| d.effective_from == edition)
+                .last(),
         }
     }
 
@@ -239,6 +235,13 @@ impl Aggregate for DiseaseMaster {
 
     fn apply(mut self, event: &MasterEvent) -> Self {
         let MasterEvent::MasterVersionPublished { version, diseases } = event;
+        let v = self.versions.len();
+        for (i, d) in diseases.iter().enumerate() {
+            self.index
+                .entry((d.program, d.code.clone(), d.form_version.clone()))
+                .or_default()
+                .push((v, i));
+        }
         self.versions.push((version.clone(), diseases.clone()));
         self
     }

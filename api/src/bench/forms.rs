@@ -38,7 +38,7 @@ pub async fn run(args: &BenchFormsArgs, database_url: Option<&str>) -> Result<()
 }
 
 /// A complete, valid form for a disease: every item given a value of its type.
-fn complete(d: &DiseaseForm) -> BTreeMap<String, Value> {
+pub(super) fn complete(d: &DiseaseForm) -> BTreeMap<String, Value> {
     d.items
         .iter()
         .map(|i| {
