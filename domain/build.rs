@@ -1,5 +1,5 @@
-//! Embeds every shipped master file (`masters/**/*.json`) so that adding a disease is adding a
-//! file: no list to edit, no code.
+//! Embeds every shipped master file (`masters/**/*.json`: layouts, catalogues, disease files,
+//! weights) with its path, so that adding a disease is adding a file: no list to edit, no code.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,10 +29,17 @@ fn main() {
     files.sort();
     let mut code = String::from("&[\n");
     for f in &files {
+        let relative = f
+            .strip_prefix(&root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
         let f = f.canonicalize().unwrap_or_else(|_| f.clone());
         println!("cargo:rerun-if-changed={}", f.display());
+        if let Some(dir) = f.parent() {
+            println!("cargo:rerun-if-changed={}", dir.display());
+        }
         code.push_str(&format!(
-            "    include_str!({:?}),\n",
+            "    ({relative:?}, include_str!({:?})),\n",
             f.display().to_string()
         ));
     }

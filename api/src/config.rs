@@ -149,6 +149,11 @@ pub enum Command {
         #[command(subcommand)]
         what: Option<RelayCommand>,
     },
+    /// The shipped disease masters.
+    Masters {
+        #[command(subcommand)]
+        what: MastersCommand,
+    },
     /// Measure against a baseline in the same run.
     Bench {
         #[command(subcommand)]
@@ -224,6 +229,14 @@ fn parse_use(s: &str) -> Result<domain::import_job::ImportUse, String> {
     domain::import_job::ImportUse::parse(s).ok_or_else(|| {
         "the import kinds are hospital, contractor, certification and paper".to_owned()
     })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MastersCommand {
+    /// Per program and edition: the diseases present, those with diagnosis rules, with severity
+    /// rules, and the share of the estimated 指定難病 patients whose disease the machine judges
+    /// (a Markdown table, the one docs/masters.md carries). Reads the shipped masters only.
+    Coverage,
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +316,9 @@ pub enum BenchCommand {
     Store(BenchStoreArgs),
     /// Machine judgment (one core) and the HTTP form flow (PostgreSQL, with --database-url).
     Forms(BenchFormsArgs),
+    /// The whole disease catalogue against the 12 diseases shipped before it: lookup and
+    /// judgment per second, disease search latency, start-up time and memory (SQLite).
+    Catalogue(BenchCatalogueArgs),
     /// Logins per second and the registration of a user data file.
     Accounts(BenchAccountsArgs),
     /// Full rebuild of the search and history views against reading the same events raw, and
@@ -332,6 +348,13 @@ pub struct BenchWebArgs {
     /// Requests of each kind before measuring.
     #[arg(long, default_value_t = 30)]
     pub warmup: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchCatalogueArgs {
+    /// Judgments per round.
+    #[arg(long, default_value_t = 200_000)]
+    pub judgments: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -532,17 +532,20 @@ async fn diseases(
     ApiQuery(q): ApiQuery<DiseasesQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     state.masters.refresh(&state.store).await?;
-    let master = state.masters.snapshot().await;
-    let version = master.latest().map(|(v, _)| v.clone());
-    let list: Vec<Value> = master
-        .in_force()
+    let version = state.masters.latest_version().await;
+    // The diseases a form may be started for today (an edition not yet in effect is not listed).
+    let today = commands::forms::today_in_japan();
+    let list: Vec<Value> = state
+        .masters
+        .diseases_on(&state.store, q.program, &today)
+        .await?
         .into_iter()
-        .filter(|(_, d)| q.program.is_none_or(|p| p == d.program))
-        .map(|(master_version, d)| {
+        .map(|(d, master_version)| {
             json!({
                 "master_version": master_version,
                 "program": d.program, "code": d.code, "name_ja": d.name_ja, "name_en": d.name_en,
                 "disease_group": d.disease_group, "form_version": d.form_version,
+                "name_kana": d.name_kana, "aliases": d.aliases, "rules": d.has_rules(),
                 "items": d.items.len(),
             })
         })

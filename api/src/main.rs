@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use api::config::{
-    AccountsCommand, BenchCommand, Cli, Command, ProjectionsCommand, RelayCommand, ResearchCommand,
+    AccountsCommand, BenchCommand, Cli, Command, MastersCommand, ProjectionsCommand, RelayCommand,
+    ResearchCommand,
 };
 use api::startup;
 use clap::Parser;
@@ -49,6 +50,12 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
                 .await
                 .map_err(|e| startup::StartupError::Demo(e.to_string()))?;
             api::demo::print(&accounts);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Masters {
+            what: MastersCommand::Coverage,
+        } => {
+            print!("{}", api::coverage_report());
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -180,6 +187,14 @@ async fn run(cli: Cli) -> Result<ExitCode, startup::StartupError> {
             {
                 println!("{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Catalogue(args),
+        } => {
+            api::bench::catalogue::run(&args)
+                .await
+                .map_err(startup::StartupError::Bench)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

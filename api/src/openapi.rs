@@ -176,7 +176,7 @@ pub fn document() -> Value {
                         {"name": "author", "in": "query", "schema": {"type": "string"}},
                         {"name": "municipality", "in": "query", "schema": {"type": "string"}},
                         {"name": "purpose", "in": "query", "schema": {"enum": ["subsidy", "registrant_certificate_only"]}},
-                        {"name": "outcome", "in": "query", "schema": {"enum": ["meets", "does_not_meet", "undeterminable"]}},
+                        {"name": "outcome", "in": "query", "schema": {"enum": ["meets", "does_not_meet", "undeterminable", "municipality"]}},
                         {"name": "kana", "in": "query", "description": "prefix of the patient's kana (spaces ignored)", "schema": {"type": "string"}},
                         {"name": "kana_contains", "in": "query", "schema": {"type": "string"}},
                         {"name": "birth_date", "in": "query", "schema": {"type": "string", "format": "date"}},
@@ -207,7 +207,7 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "The form"}, "400": error_response("invalid_query"), "404": error_response("form_not_found")}
             }},
             "/api/forms/{id}/judgment": {"get": {
-                "summary": "The latest 一次判定: meets, does_not_meet or undeterminable (with the missing items)",
+                "summary": "The latest 一次判定: meets, does_not_meet, undeterminable (with the missing items) or municipality (the disease's criteria are not encoded: the municipality judges)",
                 "parameters": [id.clone()],
                 "responses": {"200": {"description": "The judgment"}, "404": error_response("form_not_found")}
             }},

@@ -61,11 +61,14 @@ impl Application {
                     source,
                 })?;
         let masters = Arc::new(commands::forms::MasterCache::default());
-        // The master shipped with this release, published once (a new release with changed
-        // masters publishes a new version; forms keep the version they used).
+        // The master shipped with this release, each edition published once (a new release
+        // with changed masters publishes a new version; forms keep the version they used).
         match commands::forms::publish_shipped(&store, &masters).await {
-            Ok(Some(version)) => tracing::info!(version, "published the shipped disease master"),
-            Ok(None) => {}
+            Ok(versions) => {
+                for version in versions {
+                    tracing::info!(version, "published the shipped disease master");
+                }
+            }
             Err(e) => return Err(StartupError::Master(e.to_string())),
         }
         Ok(Application {

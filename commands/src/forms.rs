@@ -37,9 +37,19 @@ use crate::{execute, CommandError, Outcome};
 #[derive(Default)]
 pub struct MasterCache {
     inner: RwLock<(DiseaseMaster, u64)>,
+    /// One value derived from the master on one day (the disease search index), rebuilt when a
+    /// version is published or the day changes.
+    derived: std::sync::Mutex<Option<Derived>>,
     municipalities: RwLock<(MunicipalityMaster, u64)>,
     refreshed: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+type Derived = (
+    u64,
+    String,
+    std::any::TypeId,
+    Arc<dyn std::any::Any + Send + Sync>,
+);
 
 pub const MASTER_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -84,18 +94,25 @@ impl MasterCache {
             .is_some_and(|t| t.elapsed() < MASTER_REFRESH)
     }
 
-    /// The disease form in force (its latest version), with that version's name.
+    /// The disease form `pick` names, with its master version's name: for a new form, the
+    /// entry in effect on the day it is started; for an existing form, the latest version of
+    /// the edition it was started under (a later edition never moves it).
     pub async fn disease(
         &self,
         store: &Arc<dyn EventStore>,
         program: Program,
         code: &str,
         form_version: &str,
+        pick: Pick<'_>,
     ) -> Result<Option<(DiseaseForm, String)>, StoreError> {
         let found = |master: &DiseaseMaster| {
-            master
-                .find(None, program, code, form_version)
-                .map(|(v, d)| (d.clone(), v.to_owned()))
+            match pick {
+                Pick::StartedOn(day) => master.find_on(program, code, form_version, day),
+                Pick::JudgedWith(version) => {
+                    master.find_for_form(program, code, form_version, version)
+                }
+            }
+            .map(|(v, d)| (d.clone(), v.to_owned()))
         };
         if self.fresh() {
             if let Some(hit) = found(&self.inner.read().await.0) {
@@ -104,6 +121,53 @@ impl MasterCache {
         }
         self.refresh(store).await?;
         Ok(found(&self.inner.read().await.0))
+    }
+
+    /// The diseases of `program` a new form may be started for on `day`, with their master
+    /// versions: for the disease list, without cloning the whole master.
+    pub async fn diseases_on(
+        &self,
+        store: &Arc<dyn EventStore>,
+        program: Option<Program>,
+        day: &str,
+    ) -> Result<Vec<(DiseaseForm, String)>, StoreError> {
+        if !self.fresh() {
+            self.refresh(store).await?;
+        }
+        let guard = self.inner.read().await;
+        Ok(guard
+            .0
+            .in_force_on(day)
+            .into_iter()
+            .filter(|(_, d)| program.is_none_or(|p| p == d.program))
+            .map(|(v, d)| (d.clone(), v.to_owned()))
+            .collect())
+    }
+
+    /// A value derived from the master in force on `day` (an index for the disease search),
+    /// built once per published version and day: `build` runs again only when either changed.
+    pub async fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        store: &Arc<dyn EventStore>,
+        day: &str,
+        build: impl FnOnce(&DiseaseMaster) -> T,
+    ) -> Result<Arc<T>, StoreError> {
+        if !self.fresh() {
+            self.refresh(store).await?;
+        }
+        let guard = self.inner.read().await;
+        let kind = std::any::TypeId::of::<T>();
+        let mut slot = self.derived.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((version, on, k, value)) = slot.as_ref() {
+            if *version == guard.1 && on == day && *k == kind {
+                if let Ok(hit) = value.clone().downcast::<T>() {
+                    return Ok(hit);
+                }
+            }
+        }
+        let value = Arc::new(build(&guard.0));
+        *slot = Some((guard.1, day.to_owned(), kind, value.clone()));
+        Ok(value)
     }
 
     /// The 実施主体 list in force (see `MunicipalityMaster::checked_against`).
@@ -116,6 +180,11 @@ impl MasterCache {
         }
         let guard = self.municipalities.read().await;
         Ok(Arc::new(guard.0.checked_against()))
+    }
+
+    /// The name of the latest published master version.
+    pub async fn latest_version(&self) -> Option<String> {
+        self.inner.read().await.0.latest().map(|(v, _)| v.clone())
     }
 
     pub async fn snapshot(&self) -> DiseaseMaster {
@@ -141,10 +210,38 @@ fn master_stream() -> StreamId {
     }
 }
 
+/// Which disease form a command uses (see [`MasterCache::disease`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Pick<'a> {
+    /// A new form started on this day (`YYYY-MM-DD`, Japan).
+    StartedOn(&'a str),
+    /// An existing form, judged with this master version (none: the latest of the first edition).
+    JudgedWith(Option<&'a str>),
+}
+
+impl<'a> Pick<'a> {
+    /// The pick for an existing form.
+    pub fn form(form: &'a ClinicalForm) -> Self {
+        Pick::JudgedWith(
+            form.judgment
+                .as_ref()
+                .map(|(_, m)| m.master_version.as_str()),
+        )
+    }
+}
+
 /// The name under which the master shipped with this release is published: its content hash,
 /// so a release with changed masters publishes a new version and an unchanged one nothing.
 pub fn shipped_version() -> String {
     content_version(&shipped())
+}
+
+/// Every shipped edition with the name it is published under, oldest first.
+pub fn shipped_versions() -> Vec<(String, Vec<DiseaseForm>)> {
+    domain::catalogue::shipped_editions()
+        .into_iter()
+        .map(|e| (content_version(&e.diseases), e.diseases))
+        .collect()
 }
 
 /// `shipped-<first 12 hex digits of the content's SHA-256>`.
@@ -171,41 +268,59 @@ async fn publish<A: Aggregate<Error = MasterError>>(
     Ok(outcome)
 }
 
-/// Publishes the shipped master if this release's version is not in the store yet.
+/// Publishes each shipped edition of the master (the 2024-04 catalogue, then the 2025-04
+/// changes, in force from 2025-04-01) that is not in the store yet, oldest first, as an operator
+/// would publish it: a new version per edition. Answers the versions published.
 pub async fn publish_shipped(
     store: &Arc<dyn EventStore>,
     cache: &MasterCache,
-) -> Result<Option<String>, CommandError<MasterError>> {
+) -> Result<Vec<String>, CommandError<MasterError>> {
     cache.refresh(store).await?;
     publish_shipped_municipalities(store, cache).await?;
-    let version = shipped_version();
-    if cache
-        .snapshot()
-        .await
-        .versions
-        .iter()
-        .any(|(v, _)| *v == version)
-    {
-        return Ok(None);
+    publish_versions(store, cache, shipped_versions()).await
+}
+
+/// Publishes each of `versions` (name, diseases) that is not in the store yet, in order, as
+/// the system; answers the versions published. Start-up publishes the shipped editions this way.
+pub async fn publish_versions(
+    store: &Arc<dyn EventStore>,
+    cache: &MasterCache,
+    versions: Vec<(String, Vec<DiseaseForm>)>,
+) -> Result<Vec<String>, CommandError<MasterError>> {
+    cache.refresh(store).await?;
+    let mut published = Vec::new();
+    for (version, diseases) in versions {
+        if cache
+            .inner
+            .read()
+            .await
+            .0
+            .versions
+            .iter()
+            .any(|(v, _)| *v == version)
+        {
+            continue;
+        }
+        let key = IdempotencyKey::parse(&format!("publish-{version}"))?;
+        let command = PublishVersion {
+            role: Role::System,
+            version: version.clone(),
+            diseases,
+        };
+        let metadata = Metadata::new("system", Role::System, None)
+            .with_reason("master shipped with this release");
+        publish::<DiseaseMaster>(
+            store,
+            cache,
+            DISEASE_MASTER_STREAM,
+            &command,
+            metadata,
+            Some(&key),
+        )
+        .await?;
+        published.push(version);
     }
-    let key = IdempotencyKey::parse(&format!("publish-{version}"))?;
-    let command = PublishVersion {
-        role: Role::System,
-        version: version.clone(),
-        diseases: shipped(),
-    };
-    let metadata =
-        Metadata::new("system", Role::System, None).with_reason("master shipped with this release");
-    publish::<DiseaseMaster>(
-        store,
-        cache,
-        DISEASE_MASTER_STREAM,
-        &command,
-        metadata,
-        Some(&key),
-    )
-    .await?;
-    Ok(Some(version))
+    Ok(published)
 }
 
 /// Publishes the 実施主体 list shipped with this release, under its content hash, if no list has
@@ -379,8 +494,15 @@ async fn new_form(
         }
         None => uuid::Uuid::now_v7().to_string(),
     };
+    let today = today_in_japan();
     let master = masters
-        .disease(store, actor.program, &req.disease, &req.form_version)
+        .disease(
+            store,
+            actor.program,
+            &req.disease,
+            &req.form_version,
+            Pick::StartedOn(&today),
+        )
         .await?
         .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
     let (institution, _) = crate::load::<Institution>(store, req.institution.as_str())
@@ -644,7 +766,13 @@ pub async fn form_command(
             .program
             .ok_or(CommandError::Rejected(FormError::NotFound))?;
         let master = masters
-            .disease(store, program, &form.disease, &form.form_version)
+            .disease(
+                store,
+                program,
+                &form.disease,
+                &form.form_version,
+                Pick::form(form),
+            )
             .await?
             .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
         Ok(FormCommand {
@@ -1202,7 +1330,13 @@ pub async fn permitted(
         .ok_or(CommandError::Rejected(FormError::NotFound))?;
     let master = Arc::new(
         masters
-            .disease(store, program, &form.disease, &form.form_version)
+            .disease(
+                store,
+                program,
+                &form.disease,
+                &form.form_version,
+                Pick::form(&form),
+            )
             .await?
             .ok_or(CommandError::Rejected(FormError::UnknownDisease))?,
     );
@@ -1315,7 +1449,13 @@ pub async fn preview(
         .program
         .ok_or(CommandError::Rejected(FormError::NotFound))?;
     let master = masters
-        .disease(store, program, &form.disease, &form.form_version)
+        .disease(
+            store,
+            program,
+            &form.disease,
+            &form.form_version,
+            Pick::form(&form),
+        )
         .await?
         .ok_or(CommandError::Rejected(FormError::UnknownDisease))?;
     let may = form.decide(&FormCommand {

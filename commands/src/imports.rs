@@ -332,7 +332,9 @@ impl JobContext {
         let municipalities = masters.municipalities(store).await?;
         let mut diseases = HashMap::new();
         let mut item_ids = std::collections::HashSet::new();
-        for (version, d) in snapshot.in_force() {
+        // A row starts a new form today: the diseases a form may be started for today.
+        let today = crate::forms::today_in_japan();
+        for (version, d) in snapshot.in_force_on(&today) {
             if d.program != actor.program {
                 continue;
             }

@@ -28,6 +28,22 @@ pub struct DiseaseForm {
     pub sources: Vec<String>,
     pub items: Vec<ItemDef>,
     pub rules: JudgmentRules,
+    /// The reading (katakana), for search; generated for the shipped catalogue, unverified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<String>,
+    /// Other names the disease is found by (a former name, names listed under its number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The first day (`YYYY-MM-DD`) a new form may use this entry; `None`: from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<String>,
+    /// The shared layout (its form version) the items were composed with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// Criteria that are a clinician's judgment no item can carry: the doctor attests them,
+    /// the machine does not decide them (shown with the judgment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clinical_judgment: Vec<String>,
 }
 
 impl DiseaseForm {
@@ -64,7 +80,18 @@ impl DiseaseForm {
                 }
             }
         }
-        let mut conditions: Vec<(&str, &Condition)> = vec![("diagnosis", &self.rules.diagnosis)];
+        let mut conditions: Vec<(&str, &Condition)> = Vec::new();
+        if let Some(d) = &self.rules.diagnosis {
+            conditions.push(("diagnosis", d));
+        }
+        if self.rules.diagnosis.is_none() && self.rules.severity.is_some() {
+            problems.push("a severity rule without a diagnosis rule".into());
+        }
+        if let Some(day) = &self.effective_from {
+            if !crate::judgment::valid_date(day) {
+                problems.push(format!("effective_from {day} is not a date"));
+            }
+        }
         if let Some(s) = &self.rules.severity {
             conditions.push(("severity", s));
         }
@@ -219,12 +246,19 @@ fn check_one(
     }
 }
 
-/// The diseases shipped with the registry, for the 2024-04-01 form version.
+/// The diseases of the first shipped edition (every 指定難病 and 小慢 of 2024-04, for the
+/// 2024-04-01 form version), composed from `masters/` (see [`crate::catalogue`]).
 pub fn shipped() -> Vec<DiseaseForm> {
-    // Every JSON file under masters/, listed by build.rs.
-    const FILES: &[&str] = include!(concat!(env!("OUT_DIR"), "/shipped_masters.rs"));
-    FILES
-        .iter()
-        .map(|f| serde_json::from_str(f).expect("shipped masters are valid JSON (tested)"))
-        .collect()
+    crate::catalogue::shipped_editions()
+        .into_iter()
+        .next()
+        .map(|e| e.diseases)
+        .unwrap_or_default()
+}
+
+impl DiseaseForm {
+    /// Whether the machine judges this disease (it has encoded diagnostic criteria).
+    pub fn has_rules(&self) -> bool {
+        self.rules.diagnosis.is_some()
+    }
 }

@@ -54,6 +54,8 @@ pub enum Section {
     Diagnosis,
     Severity,
     Findings,
+    /// 治療その他.
+    Treatment,
     Consent,
 }
 
@@ -360,8 +362,8 @@ pub struct DerivationCase {
 pub struct JudgmentRules {
     pub consistency: Vec<ConsistencyRule>,
     pub derived: Vec<Derivation>,
-    /// 診断基準.
-    pub diagnosis: Condition,
+    /// 診断基準; `None` when the criteria are not encoded: the municipality judges the form.
+    pub diagnosis: Option<Condition>,
     /// 重症度基準; `None` when the disease has none.
     pub severity: Option<Condition>,
     /// Earlier criteria still honoured for a while after a revision: a form that fails the
@@ -396,7 +398,12 @@ pub enum Purpose {
 pub enum Outcome {
     Meets,
     DoesNotMeet,
-    Undeterminable { missing: Vec<ItemId> },
+    Undeterminable {
+        missing: Vec<ItemId>,
+    },
+    /// The disease's criteria are not encoded: the municipality judges the form (not an
+    /// incomplete form; its consistency errors are still listed).
+    Municipality,
 }
 
 /// One problem with one item, in Japanese and English, with a stable code.
@@ -427,6 +434,8 @@ pub enum Criterion {
     Met,
     NotMet,
     Unknown,
+    /// Not judged by the machine (no encoded criteria).
+    NotJudged,
 }
 
 impl From<&Truth> for Criterion {
@@ -741,7 +750,19 @@ pub fn judge_on(
             ));
         }
     }
-    let diagnosis = rules.diagnosis.eval(&values);
+    let Some(diagnosis_rule) = &rules.diagnosis else {
+        return Judgment {
+            warnings: warnings(items, &values),
+            outcome: Outcome::Municipality,
+            diagnosis: Criterion::NotJudged,
+            severity: Criterion::NotJudged,
+            judged_on: on.filter(|d| valid_date(d)).map(str::to_owned),
+            transitional: None,
+            errors,
+            filled,
+        };
+    };
+    let diagnosis = diagnosis_rule.eval(&values);
     let severity = match (purpose, &rules.severity) {
         (Purpose::RegistrantCertificateOnly, _) | (_, None) => Truth::True,
         (Purpose::Subsidy, Some(s)) => s.eval(&values),
@@ -841,7 +862,7 @@ mod tests {
         let rules = JudgmentRules {
             consistency: vec![],
             derived: vec![],
-            diagnosis: Condition::All { of: vec![] },
+            diagnosis: Some(Condition::All { of: vec![] }),
             severity: None,
             transitional: vec![],
         };

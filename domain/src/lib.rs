@@ -5,6 +5,7 @@
 pub mod account;
 pub mod aggregate;
 pub mod audit;
+pub mod catalogue;
 pub mod codes;
 pub mod disease;
 pub mod event;

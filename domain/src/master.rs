@@ -57,6 +57,9 @@ pub fn valid_version_name(version: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiseaseMaster {
     pub versions: Vec<(String, Vec<DiseaseForm>)>,
+    /// (program, code, form version) → every (version, disease) position that has it, in
+    /// publication order: a lookup reads the entries of one disease, not the whole catalogue.
+    index: std::collections::HashMap<(Program, String, String), Vec<(usize, usize)>>,
 }
 
 impl DiseaseMaster {
@@ -70,36 +73,114 @@ impl DiseaseMaster {
         code: &str,
         form_version: &str,
     ) -> Option<(&str, &DiseaseForm)> {
-        let matches = |d: &&DiseaseForm| {
-            d.program == program && d.code == code && d.form_version == form_version
-        };
+        let found = self.entries(program, code, form_version);
         match version {
-            Some(version) => {
-                let (v, diseases) = self.versions.iter().find(|(v, _)| v == version)?;
-                diseases.iter().find(matches).map(|d| (v.as_str(), d))
+            Some(version) => found.filter(|(v, _)| *v == version).last(),
+            None => found.last(),
+        }
+    }
+
+    /// The entries of one disease in publication order, with their version names.
+    fn entries<'a>(
+        &'a self,
+        program: Program,
+        code: &str,
+        form_version: &str,
+    ) -> impl Iterator<Item = (&'a str, &'a DiseaseForm)> + 'a {
+        self.index
+            .get(&(program, code.to_owned(), form_version.to_owned()))
+            .into_iter()
+            .flatten()
+            .map(|&(v, d)| (self.versions[v].0.as_str(), &self.versions[v].1[d]))
+    }
+
+    /// The disease form a new form started on `day` (`YYYY-MM-DD`, Japan) uses: among the
+    /// entries already in effect that day (`effective_from` not after it), the one of the latest
+    /// edition (`effective_from`), and of that edition the latest published version. A disease
+    /// added by an edition cannot be started before the edition takes effect.
+    pub fn find_on(
+        &self,
+        program: Program,
+        code: &str,
+        form_version: &str,
+        day: &str,
+    ) -> Option<(&str, &DiseaseForm)> {
+        let mut best: Option<(&str, &DiseaseForm)> = None;
+        for (v, d) in self.entries(program, code, form_version) {
+            if d.effective_from.as_deref().is_some_and(|from| from > day) {
+                continue;
             }
-            None => {
-                self.versions.iter().rev().find_map(|(v, diseases)| {
-                    diseases.iter().find(matches).map(|d| (v.as_str(), d))
-                })
+            // Later versions win ties: `>=`.
+            if best.is_none_or(|(_, b)| d.effective_from >= b.effective_from) {
+                best = Some((v, d));
             }
+        }
+        best
+    }
+
+    /// The disease form an existing form keeps using: the latest published version of the
+    /// edition the form started under (`effective_from` of the master it was judged with), so a
+    /// later edition (a renamed disease) never moves a form that was started before it.
+    pub fn find_for_form(
+        &self,
+        program: Program,
+        code: &str,
+        form_version: &str,
+        judged_with: Option<&str>,
+    ) -> Option<(&str, &DiseaseForm)> {
+        let edition = judged_with
+            .and_then(|v| self.find(Some(v), program, code, form_version))
+            .map(|(_, d)| d.effective_from.clone());
+        match edition {
+            None => self.find(None, program, code, form_version),
+            Some(edition) => self
+                .entries(program, code, form_version)
+                .filter(|(_, d)| d.effective_from == edition)
+                .last(),
         }
     }
 
     /// Every disease in force: each at its latest published version.
     pub fn in_force(&self) -> Vec<(&str, &DiseaseForm)> {
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<(&str, &DiseaseForm)> = Vec::new();
         for (v, diseases) in self.versions.iter().rev() {
             for d in diseases {
-                let seen = out.iter().any(|(_, o)| {
-                    o.program == d.program && o.code == d.code && o.form_version == d.form_version
-                });
-                if !seen {
+                if seen.insert((d.program, d.code.as_str(), d.form_version.as_str())) {
                     out.push((v.as_str(), d));
                 }
             }
         }
         out
+    }
+
+    /// Every disease a new form may be started for on `day`: each as [`Self::find_on`] picks it.
+    pub fn in_force_on(&self, day: &str) -> Vec<(&str, &DiseaseForm)> {
+        let mut best: std::collections::HashMap<(Program, &str, &str), (&str, &DiseaseForm)> =
+            std::collections::HashMap::new();
+        let mut order = Vec::new();
+        for (v, diseases) in &self.versions {
+            for d in diseases {
+                if d.effective_from.as_deref().is_some_and(|from| from > day) {
+                    continue;
+                }
+                let key = (d.program, d.code.as_str(), d.form_version.as_str());
+                match best.get(&key) {
+                    Some((_, b)) if d.effective_from < b.effective_from => {}
+                    Some(_) => {
+                        best.insert(key, (v.as_str(), d));
+                    }
+                    None => {
+                        order.push(key);
+                        best.insert(key, (v.as_str(), d));
+                    }
+                }
+            }
+        }
+        order
+            .into_iter()
+            .filter_map(|k| best.get(&k).copied())
+            .collect()
     }
 
     pub fn latest(&self) -> Option<&(String, Vec<DiseaseForm>)> {
@@ -154,6 +235,13 @@ impl Aggregate for DiseaseMaster {
 
     fn apply(mut self, event: &MasterEvent) -> Self {
         let MasterEvent::MasterVersionPublished { version, diseases } = event;
+        let v = self.versions.len();
+        for (i, d) in diseases.iter().enumerate() {
+            self.index
+                .entry((d.program, d.code.clone(), d.form_version.clone()))
+                .or_default()
+                .push((v, i));
+        }
         self.versions.push((version.clone(), diseases.clone()));
         self
     }

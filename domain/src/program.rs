@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The subsidy program a record or an account belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Program {
     /// 難病: designated intractable diseases (指定難病); forms are 臨床調査個人票.

@@ -145,9 +145,34 @@ pub fn normalize_code(s: &str) -> String {
     s.nfkc().collect::<String>().trim().to_owned()
 }
 
+/// A search key: NFKC (full-width letters and digits to ASCII, half-width kana to full-width),
+/// lower case, hiragana as katakana, without spaces or the middle dot — so "ｉｇａ じんしょう",
+/// "IgA腎症" and "ＩｇＡ 腎症" meet.
+pub fn search_key(s: &str) -> String {
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '･' | '-' | '‐' | '－'))
+        .map(|c| match c {
+            // ぁ..ゖ and ゝゞ sit 0x60 below their katakana.
+            '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}' => {
+                char::from_u32(c as u32 + 0x60).unwrap_or(c)
+            }
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_keys_meet_across_widths_scripts_and_spaces() {
+        assert_eq!(search_key("ＩｇＡ 腎症"), search_key("iga腎症"));
+        assert_eq!(search_key("かいようせい"), "カイヨウセイ");
+        assert_eq!(search_key("ｶｲﾖｳｾｲ"), "カイヨウセイ");
+        assert_eq!(search_key("ＴＲＰＶ４"), "trpv4");
+    }
 
     #[test]
     fn half_width_kana_becomes_full_width_and_spaces_plain() {

@@ -197,7 +197,7 @@ fn filters_of(q: &SearchRequest) -> Result<Filters, Problem> {
         outcome: one_of(
             "outcome",
             q.outcome,
-            &["meets", "does_not_meet", "undeterminable"],
+            &["meets", "does_not_meet", "undeterminable", "municipality"],
         )?,
         kana_prefix: q.kana,
         kana_contains: q.kana_contains,

@@ -36,7 +36,15 @@ pub async fn labels(
         return BTreeMap::new();
     };
     match masters
-        .disease(store, program, &view.disease, &view.form_version)
+        .disease(
+            store,
+            program,
+            &view.disease,
+            &view.form_version,
+            commands::forms::Pick::JudgedWith(
+                view.judged_with.as_ref().map(|m| m.master_version.as_str()),
+            ),
+        )
         .await
     {
         Ok(Some((form, _))) => form

@@ -101,13 +101,12 @@ fn doctor() -> Actor {
     }
 }
 
-/// The shipped Parkinson master (read from its file rather than through
-/// `domain::disease::shipped`, whose build-time list a shared target directory can leave stale).
+/// The shipped Parkinson master (告示番号 6), composed with the shared layout.
 pub fn parkinson() -> DiseaseForm {
-    serde_json::from_str(include_str!(
-        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
-    ))
-    .expect("the shipped Parkinson master is valid")
+    domain::disease::shipped()
+        .into_iter()
+        .find(|d| d.program == Program::Nanbyo && d.code == "6")
+        .expect("the shipped Parkinson master is valid")
 }
 
 /// The draft of a Parkinson form (告示番号 6) for `patient`, decided by the aggregate: the

@@ -29,7 +29,16 @@ const HOSPITAL_B: &str = "0110113727";
 /// 北海道's 全国地方公共団体コード: the jurisdiction of the municipality users and of the forms.
 const HOKKAIDO: &str = "010006";
 
-const PARKINSON: &str = include_str!("../../masters/2024-04-01/nanbyo/006-parkinson.json");
+/// The shipped Parkinson master (告示番号 6), composed with the shared layout.
+fn parkinson() -> Value {
+    serde_json::to_value(
+        domain::disease::shipped()
+            .into_iter()
+            .find(|d| d.program == domain::Program::Nanbyo && d.code == "6")
+            .expect("6 is shipped"),
+    )
+    .expect("json")
+}
 
 /// Who makes a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1565,7 +1574,7 @@ fn payload(p: Payload, c: &Ctx) -> Body {
             "bodies": domain::municipality::shipped(),
         }),
         Payload::MasterVersion => {
-            let mut disease: Value = serde_json::from_str(PARKINSON).expect("master json");
+            let mut disease: Value = parkinson();
             disease["code"] = json!(format!("8{:04}", c.n));
             disease["name_ja"] = json!("試験用疾病");
             json!({"version": format!("authz-{}", c.n), "diseases": [disease]})
@@ -2610,7 +2619,7 @@ async fn harness(db: Db) -> Harness {
     h.register(HOSPITAL).await;
     h.register(HOSPITAL_B).await;
     // The previous form version, for paper forms.
-    let mut old: Value = serde_json::from_str(PARKINSON).expect("master json");
+    let mut old: Value = parkinson();
     old["form_version"] = json!("2015-01-01");
     h.must(
         "/api/masters/versions",

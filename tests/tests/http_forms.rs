@@ -522,9 +522,12 @@ async fn an_operator_publishes_a_master_version_and_doctors_use_it() {
         .is_some_and(|d| d.iter().any(|d| d["code"] == "6")));
 
     // A new version with one more disease, defined entirely as data.
-    let mut disease: Value = serde_json::from_str(include_str!(
-        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
-    ))
+    let mut disease: Value = serde_json::to_value(
+        domain::disease::shipped()
+            .into_iter()
+            .find(|d| d.program == domain::Program::Nanbyo && d.code == "6")
+            .expect("6 is shipped"),
+    )
     .expect("json");
     disease["code"] = json!("9006");
     disease["name_ja"] = json!("試験用疾病");
@@ -792,9 +795,12 @@ async fn a_municipality_registers_an_old_version_paper_form() {
     let api = api_for(Db::Sqlite).await;
     // The operator publishes the old form version (here: the same criteria under an older
     // form version name; no pre-2024 form ships with the registry).
-    let mut old: Value = serde_json::from_str(include_str!(
-        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
-    ))
+    let mut old: Value = serde_json::to_value(
+        domain::disease::shipped()
+            .into_iter()
+            .find(|d| d.program == domain::Program::Nanbyo && d.code == "6")
+            .expect("6 is shipped"),
+    )
     .expect("json");
     old["form_version"] = json!("2015-01-01");
     let operator = api.actor("operator", &[], None).await;
@@ -955,9 +961,12 @@ async fn a_municipality_registers_an_old_version_paper_form() {
 async fn a_large_scan_is_accepted() {
     use base64::Engine;
     let api = api_for(Db::Sqlite).await;
-    let mut old: Value = serde_json::from_str(include_str!(
-        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
-    ))
+    let mut old: Value = serde_json::to_value(
+        domain::disease::shipped()
+            .into_iter()
+            .find(|d| d.program == domain::Program::Nanbyo && d.code == "6")
+            .expect("6 is shipped"),
+    )
     .expect("json");
     old["form_version"] = json!("2015-01-01");
     let operator = api.actor("operator", &[], None).await;

@@ -358,9 +358,12 @@ async fn examples_import_as_documented(db: Db) {
 /// The operator publishes the previous form version (the same criteria under an older form
 /// version name: no pre-2024 form ships with the registry).
 async fn publish_old_version(s: &Service) {
-    let mut old: Value = serde_json::from_str(include_str!(
-        "../../masters/2024-04-01/nanbyo/006-parkinson.json"
-    ))
+    let mut old: Value = serde_json::to_value(
+        domain::disease::shipped()
+            .into_iter()
+            .find(|d| d.program == domain::Program::Nanbyo && d.code == "6")
+            .expect("6 is shipped"),
+    )
     .expect("json");
     old["form_version"] = json!("2015-01-01");
     let r = s

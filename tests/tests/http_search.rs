@@ -151,6 +151,41 @@ async fn search_filters_pages_and_survives_a_rebuild(db: Db) {
     )
     .await;
     assert_eq!(ids(&meets).len(), 7, "{meets}");
+    // A disease whose criteria are not encoded (告示番号 1): judged by the municipality, found
+    // under its own outcome and not among the incomplete forms.
+    let mut unjudged = form("ヤマダ イチロウ", "1960-02-01", true);
+    unjudged["disease"] = json!("1");
+    unjudged["items"] = json!({"basic.onset_ym": "2019-06", "basic.diagnosis_ym": "2020-02"});
+    let r = client
+        .post(format!("{base}/api/forms"))
+        .bearer_auth(&doctor)
+        .json(&unjudged)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = r.json().await.expect("json");
+    let unjudged_id = body["id"].as_str().expect("id").to_owned();
+    let position = body["position"].as_u64().expect("position");
+    let (status, municipality) = get(
+        &client,
+        &base,
+        &doctor,
+        &format!("/api/forms?outcome=municipality&after_position={position}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{municipality}");
+    assert_eq!(ids(&municipality), vec![unjudged_id.clone()]);
+    let (_, incomplete) = get(
+        &client,
+        &base,
+        &doctor,
+        "/api/forms?outcome=undeterminable&limit=200",
+    )
+    .await;
+    assert_eq!(ids(&incomplete).len(), 5, "{incomplete}");
+    expected.push(unjudged_id);
+    expected.sort();
     let (_, born) = get(&client, &base, &doctor, "/api/forms?birth_date=1960-01-03").await;
     assert_eq!(ids(&born), vec![created[2].clone()]);
     // Municipality users see no drafts.

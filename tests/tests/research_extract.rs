@@ -26,7 +26,16 @@ mod relay_support;
 
 const HOSPITAL: &str = "0110113719";
 const HOKKAIDO: &str = "010006";
-const PARKINSON: &str = include_str!("../../masters/2024-04-01/nanbyo/006-parkinson.json");
+/// The shipped Parkinson master (告示番号 6), composed with the shared layout.
+fn parkinson() -> Value {
+    serde_json::to_value(
+        domain::disease::shipped()
+            .into_iter()
+            .find(|d| d.program == domain::Program::Nanbyo && d.code == "6")
+            .expect("6 is shipped"),
+    )
+    .expect("json")
+}
 
 struct Env {
     base: String,
@@ -219,7 +228,7 @@ impl Env {
             .await
             .expect("staff");
         // A master version whose Parkinson form has a free-text item, as real forms do.
-        let mut disease: Value = serde_json::from_str(PARKINSON).expect("master");
+        let mut disease: Value = parkinson();
         disease["items"].as_array_mut().expect("items").push(json!({
             "id": "free.clinical_note", "label_ja": "臨床所見（自由記載）", "type": "text",
             "max_chars": 500, "unit": null, "section": "findings", "required": {"rule": "optional"}

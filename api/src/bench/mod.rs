@@ -3,6 +3,7 @@
 //! rounds, because the machines are shared and noisy.
 
 pub mod accounts;
+pub mod catalogue;
 pub mod forms;
 pub mod import;
 pub mod projections;

@@ -101,6 +101,7 @@ fn section_key(s: Section) -> &'static str {
         Section::Diagnosis => "section.diagnosis",
         Section::Severity => "section.severity",
         Section::Findings => "section.findings",
+        Section::Treatment => "section.treatment",
         Section::Consent => "section.consent",
     }
 }
@@ -111,7 +112,21 @@ fn section_id(s: Section) -> &'static str {
         Section::Diagnosis => "diagnosis",
         Section::Severity => "severity",
         Section::Findings => "findings",
+        Section::Treatment => "treatment",
         Section::Consent => "consent",
+    }
+}
+
+/// The order of the sections on the 2024-04 paper form (基本情報, 診断基準, 症状の概要, 治療その他,
+/// 重症度分類, then consent), whatever order the master lists its items in.
+fn section_rank(s: Section) -> u8 {
+    match s {
+        Section::Basic => 0,
+        Section::Diagnosis => 1,
+        Section::Findings => 2,
+        Section::Treatment => 3,
+        Section::Severity => 4,
+        Section::Consent => 5,
     }
 }
 
@@ -122,6 +137,7 @@ fn criterion_key(c: Criterion) -> String {
             Criterion::Met => "met",
             Criterion::NotMet => "not_met",
             Criterion::Unknown => "unknown",
+            Criterion::NotJudged => "not_judged",
         }
     )
 }
@@ -145,7 +161,10 @@ pub fn sections(
     errors: &[ItemError],
 ) -> Vec<SectionView> {
     let mut out: Vec<SectionView> = vec![];
-    for def in &master.items {
+    let mut defs: Vec<&ItemDef> = master.items.iter().collect();
+    // Stable: items keep the master's order within their section.
+    defs.sort_by_key(|d| section_rank(d.section));
+    for def in defs {
         let view = item_view(t, master, def, values, judgment, errors);
         match out.iter_mut().find(|s| s.id == section_id(def.section)) {
             Some(s) => s.items.push(view),
@@ -286,6 +305,7 @@ pub fn judgment_view(
         Outcome::Meets => ("meets", vec![]),
         Outcome::DoesNotMeet => ("does_not_meet", vec![]),
         Outcome::Undeterminable { missing } => ("undeterminable", missing.clone()),
+        Outcome::Municipality => ("municipality", vec![]),
     };
     JudgmentView {
         outcome_key: outcome_key(Some(outcome)),

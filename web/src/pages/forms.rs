@@ -610,7 +610,15 @@ pub async fn master_of(state: &WebState, view: &FormView) -> Option<(DiseaseForm
     let program = view.program?;
     state
         .masters
-        .disease(&state.store, program, &view.disease, &view.form_version)
+        .disease(
+            &state.store,
+            program,
+            &view.disease,
+            &view.form_version,
+            commands::forms::Pick::JudgedWith(
+                view.judged_with.as_ref().map(|m| m.master_version.as_str()),
+            ),
+        )
         .await
         .ok()
         .flatten()

@@ -163,6 +163,7 @@ async fn print(
         Some(Outcome::Meets) => "meets",
         Some(Outcome::DoesNotMeet) => "does_not_meet",
         Some(Outcome::Undeterminable { .. }) => "undeterminable",
+        Some(Outcome::Municipality) => "municipality",
         None => "none",
     };
     let created = view

@@ -1,9 +1,7 @@
 //! 微小変化型ネフローゼ症候群 (小児慢性特定疾病 慢性腎疾患 告示番号24): the shipped master's
 //! judgment, case by case.
 
-mod common;
-
-use common::{entered, form, merge, run, undeterminable, Case};
+use crate::common::{entered, form, merge, run, undeterminable, Case};
 use domain::judgment::{Outcome, Purpose};
 use domain::Program;
 use serde_json::json;

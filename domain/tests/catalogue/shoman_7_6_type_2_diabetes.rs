@@ -1,8 +1,6 @@
 //! 2型糖尿病 (小児慢性特定疾病 糖尿病 告示番号6): the shipped master's judgment, case by case.
 
-mod common;
-
-use common::{entered, form, merge, run, undeterminable, Case};
+use crate::common::{entered, form, merge, run, undeterminable, Case};
 use domain::judgment::{Outcome, Purpose};
 use domain::Program;
 use serde_json::json;

@@ -1,9 +1,7 @@
 //! 気管支喘息 (小児慢性特定疾病 慢性呼吸器疾患 告示番号5): the shipped master's judgment, case
 //! by case.
 
-mod common;
-
-use common::{entered, form, merge, run, undeterminable, Case};
+use crate::common::{entered, form, merge, run, undeterminable, Case};
 use domain::judgment::{Outcome, Purpose};
 use domain::Program;
 use serde_json::json;

@@ -1,8 +1,6 @@
 //! 全身性エリテマトーデス (指定難病 49): the shipped master's judgment, case by case.
 
-mod common;
-
-use common::{entered, form, merge, run, undeterminable, Case};
+use crate::common::{entered, form, merge, run, undeterminable, Case};
 use domain::judgment::{Outcome, Purpose};
 use domain::Program;
 use serde_json::json;

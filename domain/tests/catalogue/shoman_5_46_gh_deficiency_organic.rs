@@ -1,9 +1,7 @@
 //! 成長ホルモン(GH)分泌不全性低身長症(脳の器質的原因によるものに限る。) (小児慢性特定疾病
 //! 内分泌疾患 告示番号46): the shipped master's judgment, case by case.
 
-mod common;
-
-use common::{entered, form, merge, run, undeterminable, Case};
+use crate::common::{entered, form, merge, run, undeterminable, Case};
 use domain::judgment::{Outcome, Purpose};
 use domain::Program;
 use serde_json::json;

@@ -1,9 +1,7 @@
 //! 多発性硬化症／視神経脊髄炎 (指定難病 13), multiple sclerosis: the shipped master's
 //! judgment, case by case.
 
-mod common;
-
-use common::{entered, form, merge, run, undeterminable, Case};
+use crate::common::{entered, form, merge, run, undeterminable, Case};
 use domain::judgment::{Outcome, Purpose};
 use domain::Program;
 use serde_json::json;
