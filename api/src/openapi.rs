@@ -207,7 +207,7 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "The form"}, "400": error_response("invalid_query"), "404": error_response("form_not_found")}
             }},
             "/api/forms/{id}/judgment": {"get": {
-                "summary": "The latest 一次判定: meets, does_not_meet, undeterminable (with the missing items) or municipality (the disease's criteria are not encoded: the municipality judges)",
+                "summary": "The latest 一次判定: meets, does_not_meet, undeterminable (with the missing items) or municipality (the disease's criteria are not encoded: the municipality judges); errors per item, and warnings: valid values outside an item's usual range (unusual_value), to confirm, which change nothing",
                 "parameters": [id.clone()],
                 "responses": {"200": {"description": "The judgment"}, "404": error_response("form_not_found")}
             }},
