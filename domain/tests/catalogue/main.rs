@@ -14,6 +14,7 @@ mod nanbyo_013_multiple_sclerosis;
 mod nanbyo_049_systemic_lupus_erythematosus;
 mod nanbyo_053_sjogren_syndrome;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
+mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
 mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
