@@ -16,6 +16,7 @@ mod nanbyo_053_sjogren_syndrome;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
 mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
+mod nanbyo_084_sarcoidosis;
 mod nanbyo_090_retinitis_pigmentosa;
 mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
