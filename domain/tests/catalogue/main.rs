@@ -15,6 +15,7 @@ mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_049_systemic_lupus_erythematosus;
 mod nanbyo_053_sjogren_syndrome;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
+mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
 mod nanbyo_084_sarcoidosis;
