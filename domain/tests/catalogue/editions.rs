@@ -105,7 +105,17 @@ fn a_form_started_under_2024_04_keeps_its_version_and_judgment() {
     assert_eq!(v, "v2024", "the form is not moved to the 2025 edition");
     assert_eq!(kept.name_ja, "特発性血小板減少性紫斑病");
     assert_eq!(kept.judge(&items, Purpose::Subsidy), judged);
-    assert_eq!(judged.outcome, Outcome::Municipality);
+    // 63 has encoded rules in the 2024 edition only (its 2025 criteria were not sourced): the
+    // form keeps the 2024 rules, where a form started under the 2025 entry is judged by the
+    // municipality.
+    assert!(matches!(judged.outcome, Outcome::Undeterminable { .. }));
+    let (_, entry_2025) = master
+        .find_on(Program::Nanbyo, "63", "2024-04-01", "2025-04-01")
+        .expect("63 in 2025");
+    assert_eq!(
+        entry_2025.judge(&items, Purpose::Subsidy).outcome,
+        Outcome::Municipality
+    );
 
     // A later release republishes the 2024 edition (a fix): the form follows the fix, still
     // not the 2025 edition.
