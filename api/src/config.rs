@@ -116,7 +116,7 @@ pub enum Command {
     Migrate,
     /// Create the demo registry on a new, empty store (a sample prefecture, hospitals, one
     /// account of every role with its password, forms in every state), print the logins and
-    /// exit. Refused on a store that holds accounts or forms.
+    /// exit. Refused on a store that holds accounts, forms or import jobs.
     Demo,
     /// Recompute every stream's hash chain: "ok N events" (exit 0) or the first broken link
     /// (exit 1).
