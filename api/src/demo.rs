@@ -85,11 +85,11 @@ fn parkinson_items() -> BTreeMap<String, Value> {
     }))
 }
 
-/// Creates the demo registry on `store`; refuses a store that holds accounts or forms.
+/// Creates the demo registry on `store`; refuses a store that holds accounts, forms or import jobs.
 pub async fn create(store: &Arc<dyn EventStore>) -> Result<Vec<DemoAccount>> {
     if holds_data(store).await? {
         bail!(
-            "this store already holds accounts or forms: a demo is only made on a new, empty store"
+            "this store already holds accounts, forms or import jobs: a demo is only made on a new, empty store"
         );
     }
     let masters = Arc::new(MasterCache::default());
