@@ -14,6 +14,7 @@ mod nanbyo_013_multiple_sclerosis;
 mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_049_systemic_lupus_erythematosus;
 mod nanbyo_053_sjogren_syndrome;
+mod nanbyo_056_behcet;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
 mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
