@@ -26,6 +26,7 @@ mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
 mod nanbyo_113_muscular_dystrophy;
 mod nanbyo_168_ehlers_danlos_syndrome;
+mod nanbyo_179_williams_syndrome;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
 mod shoman_5_46_gh_deficiency_organic;
