@@ -22,6 +22,7 @@ mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
 mod nanbyo_084_sarcoidosis;
 mod nanbyo_090_retinitis_pigmentosa;
+mod nanbyo_093_primary_biliary_cholangitis;
 mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
 mod nanbyo_113_muscular_dystrophy;
