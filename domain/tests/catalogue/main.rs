@@ -23,6 +23,7 @@ mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
 mod nanbyo_084_sarcoidosis;
+mod nanbyo_085_idiopathic_interstitial_pneumonias;
 mod nanbyo_090_retinitis_pigmentosa;
 mod nanbyo_093_primary_biliary_cholangitis;
 mod nanbyo_096_crohn;
