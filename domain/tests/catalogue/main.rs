@@ -16,6 +16,7 @@ mod nanbyo_022_moyamoya_disease;
 mod nanbyo_049_systemic_lupus_erythematosus;
 mod nanbyo_050_dermatomyositis_polymyositis;
 mod nanbyo_051_systemic_sclerosis;
+mod nanbyo_052_mixed_connective_tissue_disease;
 mod nanbyo_053_sjogren_syndrome;
 mod nanbyo_056_behcet;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
