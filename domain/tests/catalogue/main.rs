@@ -35,6 +35,7 @@ mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
 mod nanbyo_227_hereditary_hemorrhagic_telangiectasia;
+mod nanbyo_303_usher_syndrome;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
