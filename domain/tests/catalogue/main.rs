@@ -19,6 +19,7 @@ mod nanbyo_051_systemic_sclerosis;
 mod nanbyo_053_sjogren_syndrome;
 mod nanbyo_056_behcet;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
+mod nanbyo_060_aplastic_anemia;
 mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
