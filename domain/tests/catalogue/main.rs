@@ -34,6 +34,7 @@ mod nanbyo_158_tuberous_sclerosis_complex;
 mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
+mod nanbyo_291_hirschsprung_disease;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
