@@ -8,6 +8,7 @@ mod common;
 mod editions;
 mod masters;
 mod nanbyo_002_als;
+mod nanbyo_005_progressive_supranuclear_palsy;
 mod nanbyo_006_parkinson;
 mod nanbyo_011_myasthenia_gravis;
 mod nanbyo_013_multiple_sclerosis;
