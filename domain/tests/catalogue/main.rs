@@ -22,6 +22,7 @@ mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
 mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
+mod nanbyo_071_idiopathic_osteonecrosis_of_the_femoral_head;
 mod nanbyo_084_sarcoidosis;
 mod nanbyo_085_idiopathic_interstitial_pneumonias;
 mod nanbyo_090_retinitis_pigmentosa;
