@@ -11,6 +11,7 @@ mod nanbyo_002_als;
 mod nanbyo_006_parkinson;
 mod nanbyo_011_myasthenia_gravis;
 mod nanbyo_013_multiple_sclerosis;
+mod nanbyo_017_multiple_system_atrophy;
 mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_022_moyamoya_disease;
 mod nanbyo_049_systemic_lupus_erythematosus;
