@@ -15,6 +15,7 @@ mod nanbyo_017_multiple_system_atrophy;
 mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_022_moyamoya_disease;
 mod nanbyo_042_polyarteritis_nodosa;
+mod nanbyo_043_microscopic_polyangiitis;
 mod nanbyo_048_primary_antiphospholipid_syndrome;
 mod nanbyo_049_systemic_lupus_erythematosus;
 mod nanbyo_050_dermatomyositis_polymyositis;
