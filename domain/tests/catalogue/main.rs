@@ -26,6 +26,7 @@ mod nanbyo_084_sarcoidosis;
 mod nanbyo_085_idiopathic_interstitial_pneumonias;
 mod nanbyo_090_retinitis_pigmentosa;
 mod nanbyo_093_primary_biliary_cholangitis;
+mod nanbyo_095_autoimmune_hepatitis;
 mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
 mod nanbyo_113_muscular_dystrophy;
