@@ -34,6 +34,7 @@ mod nanbyo_113_muscular_dystrophy;
 mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
+mod nanbyo_300_igg4_related_disease;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
