@@ -31,6 +31,7 @@ mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
 mod nanbyo_107_juvenile_idiopathic_arthritis;
 mod nanbyo_113_muscular_dystrophy;
+mod nanbyo_129_acute_encephalopathy_with_biphasic_seizures;
 mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
