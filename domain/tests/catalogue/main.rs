@@ -29,6 +29,7 @@ mod nanbyo_093_primary_biliary_cholangitis;
 mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
 mod nanbyo_113_muscular_dystrophy;
+mod nanbyo_162_pemphigoid;
 mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
