@@ -14,6 +14,7 @@ mod nanbyo_013_multiple_sclerosis;
 mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_022_moyamoya_disease;
 mod nanbyo_040_takayasu_arteritis;
+mod nanbyo_046_malignant_rheumatoid_arthritis;
 mod nanbyo_049_systemic_lupus_erythematosus;
 mod nanbyo_050_dermatomyositis_polymyositis;
 mod nanbyo_051_systemic_sclerosis;
