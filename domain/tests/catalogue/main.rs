@@ -9,6 +9,7 @@ mod editions;
 mod masters;
 mod nanbyo_002_als;
 mod nanbyo_006_parkinson;
+mod nanbyo_010_charcot_marie_tooth_disease;
 mod nanbyo_011_myasthenia_gravis;
 mod nanbyo_013_multiple_sclerosis;
 mod nanbyo_018_spinocerebellar_degeneration;
