@@ -14,6 +14,7 @@ mod nanbyo_011_myasthenia_gravis;
 mod nanbyo_013_multiple_sclerosis;
 mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_022_moyamoya_disease;
+mod nanbyo_035_pemphigus;
 mod nanbyo_040_takayasu_arteritis;
 mod nanbyo_046_malignant_rheumatoid_arthritis;
 mod nanbyo_049_systemic_lupus_erythematosus;
