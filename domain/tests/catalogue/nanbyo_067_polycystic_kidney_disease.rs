@@ -80,6 +80,19 @@ fn polycystic_kidney_disease_67() {
                 Outcome::Meets,
             ),
             case(
+                "does not meet: no family, 15 years old, 3 and 2",
+                merge(&sporadic, json!({"dx.cysts_left": 2})),
+                Outcome::DoesNotMeet,
+            ),
+            case(
+                "does not meet: no family, 16 years old, 5 and 4",
+                merge(
+                    &sporadic,
+                    json!({"dx.age_at_imaging": 16, "dx.cysts_right": 5, "dx.cysts_left": 4}),
+                ),
+                Outcome::DoesNotMeet,
+            ),
+            case(
                 "does not meet: no family, 16 years old, 3 and 3",
                 merge(&sporadic, json!({"dx.age_at_imaging": 16})),
                 Outcome::DoesNotMeet,
@@ -180,6 +193,14 @@ fn polycystic_kidney_disease_67() {
                     json!({"sev.egfr": 29.9, "sev.protein_creatinine_ratio": 0.0}),
                 ),
                 Outcome::Meets,
+            ),
+            case(
+                "does not meet: G3b (eGFR 30) with A1 is orange",
+                merge(
+                    &mild,
+                    json!({"sev.egfr": 30.0, "sev.protein_creatinine_ratio": 0.0}),
+                ),
+                Outcome::DoesNotMeet,
             ),
             case(
                 "does not meet: volume not measured, orange",
