@@ -99,6 +99,11 @@ fn tuberous_sclerosis_complex_158() {
                 Outcome::DoesNotMeet,
             ),
             case(
+                "does not meet: one major and 1 minor (3 pits, 1 intraoral fibroma)",
+                merge(&one_major, json!({"dx.dental_enamel_pits": 3})),
+                Outcome::DoesNotMeet,
+            ),
+            case(
                 "meets: one major and 2 ungual fibromas",
                 merge(&one_major, json!({"dx.ungual_fibromas": 2})),
                 Outcome::Meets,
