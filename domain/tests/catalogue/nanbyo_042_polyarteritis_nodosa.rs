@@ -83,6 +83,15 @@ fn polyarteritis_nodosa_42() {
                 Outcome::Meets,
             ),
             case(
+                "does not meet: Probable (a) with one item (② alone) and the angiography",
+                merge(
+                    &meets,
+                    json!({"dx.histology": false, "dx.angiography": true,
+                           "dx.weight_loss_kg": 5.9}),
+                ),
+                Outcome::DoesNotMeet,
+            ),
+            case(
                 "does not meet: two items, neither histology nor angiography",
                 merge(&meets, json!({"dx.histology": false})),
                 Outcome::DoesNotMeet,

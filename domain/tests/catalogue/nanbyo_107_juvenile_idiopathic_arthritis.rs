@@ -165,6 +165,14 @@ fn juvenile_idiopathic_arthritis_107_articular() {
                 Outcome::DoesNotMeet,
             ),
             case(
+                "meets: 持続型少関節炎 with one inflamed joint",
+                merge(
+                    &meets,
+                    json!({"dx.joints_first_6m": 1, "dx.joints_total": 1}),
+                ),
+                Outcome::Meets,
+            ),
+            case(
                 "does not meet: no inflamed joint in the first 6 months",
                 merge(&meets, json!({"dx.joints_first_6m": 0})),
                 Outcome::DoesNotMeet,
@@ -173,6 +181,11 @@ fn juvenile_idiopathic_arthritis_107_articular() {
                 "does not meet: HLA-B27 positive",
                 merge(&meets, json!({"dx.hla_b27": "positive"})),
                 Outcome::DoesNotMeet,
+            ),
+            case(
+                "meets: arthritis 6 weeks",
+                merge(&meets, json!({"dx.arthritis_weeks": 6})),
+                Outcome::Meets,
             ),
             case(
                 "does not meet: arthritis 5 weeks",

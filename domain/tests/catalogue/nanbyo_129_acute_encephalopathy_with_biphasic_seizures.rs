@@ -68,6 +68,11 @@ fn acute_encephalopathy_with_biphasic_seizures_129() {
                 Outcome::DoesNotMeet,
             ),
             case(
+                "meets: ④ on day 3",
+                merge(&imaging_only, json!({"dx.dwi_day": 3})),
+                Outcome::Meets,
+            ),
+            case(
                 "does not meet: ④ on day 2 only",
                 merge(&imaging_only, json!({"dx.dwi_day": 2})),
                 Outcome::DoesNotMeet,

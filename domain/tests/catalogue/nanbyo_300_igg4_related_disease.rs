@@ -169,6 +169,14 @@ fn igg4_related_disease_300_pancreas_and_bile_duct() {
                 Outcome::Meets,
             ),
             case(
+                "does not meet: AIP びまん型 with one pathology finding (not 4b), IgG4 134.9",
+                merge(
+                    &diffuse,
+                    json!({"dx.serum_igg4": 134.9, "dx.p_path_storiform": true}),
+                ),
+                Outcome::DoesNotMeet,
+            ),
+            case(
                 "meets: AIP 限局型 1b+2+(3 and 5a)",
                 entered(focal.clone()),
                 Outcome::Meets,
@@ -196,6 +204,15 @@ fn igg4_related_disease_300_pancreas_and_bile_duct() {
                 Outcome::Meets,
             ),
             case(
+                "does not meet: two pathology findings (not 4a), no enlargement",
+                merge(
+                    &diffuse,
+                    json!({"dx.p_enlargement": "none", "dx.p_path_infiltration": true,
+                           "dx.p_path_igg4_cells": true}),
+                ),
+                Outcome::DoesNotMeet,
+            ),
+            case(
                 "meets: AIP Possible (ERP not obtained, EUS-FNA excluded cancer, 5a)",
                 merge(
                     &focal,
@@ -214,6 +231,11 @@ fn igg4_related_disease_300_pancreas_and_bile_duct() {
                 "meets: IgG4-SC Probable (1+2+ steroid option)",
                 entered(sc.clone()),
                 Outcome::Meets,
+            ),
+            case(
+                "does not meet: IgG4-SC 1+ steroid option with IgG4 134.9",
+                merge(&sc, json!({"dx.serum_igg4": 134.9})),
+                Outcome::DoesNotMeet,
             ),
             case(
                 "does not meet: IgG4-SC Possible (1+2 only)",
