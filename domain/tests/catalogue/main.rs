@@ -58,6 +58,7 @@ mod nanbyo_291_hirschsprung_disease;
 mod nanbyo_300_igg4_related_disease;
 mod nanbyo_303_usher_syndrome;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
+mod nanbyo_328_anterior_segment_dysgenesis;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
 mod shoman_5_46_gh_deficiency_organic;
