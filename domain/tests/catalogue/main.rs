@@ -47,6 +47,7 @@ mod nanbyo_107_juvenile_idiopathic_arthritis;
 mod nanbyo_113_muscular_dystrophy;
 mod nanbyo_127_frontotemporal_lobar_degeneration;
 mod nanbyo_129_acute_encephalopathy_with_biphasic_seizures;
+mod nanbyo_141_mesial_temporal_lobe_epilepsy_with_hippocampal_sclerosis;
 mod nanbyo_158_tuberous_sclerosis_complex;
 mod nanbyo_162_pemphigoid;
 mod nanbyo_168_ehlers_danlos_syndrome;
