@@ -54,6 +54,7 @@ mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
 mod nanbyo_227_hereditary_hemorrhagic_telangiectasia;
 mod nanbyo_274_osteogenesis_imperfecta;
+mod nanbyo_276_achondroplasia;
 mod nanbyo_291_hirschsprung_disease;
 mod nanbyo_300_igg4_related_disease;
 mod nanbyo_303_usher_syndrome;
