@@ -56,6 +56,7 @@ mod nanbyo_227_hereditary_hemorrhagic_telangiectasia;
 mod nanbyo_274_osteogenesis_imperfecta;
 mod nanbyo_276_achondroplasia;
 mod nanbyo_291_hirschsprung_disease;
+mod nanbyo_294_congenital_diaphragmatic_hernia;
 mod nanbyo_300_igg4_related_disease;
 mod nanbyo_303_usher_syndrome;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
