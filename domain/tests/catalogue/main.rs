@@ -35,6 +35,7 @@ mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
 mod nanbyo_067_polycystic_kidney_disease;
 mod nanbyo_069_ossification_of_posterior_longitudinal_ligament;
+mod nanbyo_070_extensive_spinal_canal_stenosis;
 mod nanbyo_071_idiopathic_osteonecrosis_of_the_femoral_head;
 mod nanbyo_084_sarcoidosis;
 mod nanbyo_085_idiopathic_interstitial_pneumonias;
