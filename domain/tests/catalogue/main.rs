@@ -52,6 +52,7 @@ mod nanbyo_158_tuberous_sclerosis_complex;
 mod nanbyo_162_pemphigoid;
 mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
+mod nanbyo_220_rapidly_progressive_glomerulonephritis;
 mod nanbyo_222_primary_nephrotic_syndrome;
 mod nanbyo_227_hereditary_hemorrhagic_telangiectasia;
 mod nanbyo_291_hirschsprung_disease;
