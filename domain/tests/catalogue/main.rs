@@ -43,6 +43,7 @@ mod nanbyo_093_primary_biliary_cholangitis;
 mod nanbyo_095_autoimmune_hepatitis;
 mod nanbyo_096_crohn;
 mod nanbyo_097_ulcerative_colitis;
+mod nanbyo_105_charge_syndrome;
 mod nanbyo_107_juvenile_idiopathic_arthritis;
 mod nanbyo_113_muscular_dystrophy;
 mod nanbyo_127_frontotemporal_lobar_degeneration;
