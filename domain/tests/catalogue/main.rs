@@ -50,6 +50,7 @@ mod nanbyo_127_frontotemporal_lobar_degeneration;
 mod nanbyo_129_acute_encephalopathy_with_biphasic_seizures;
 mod nanbyo_158_tuberous_sclerosis_complex;
 mod nanbyo_162_pemphigoid;
+mod nanbyo_164_oculocutaneous_albinism;
 mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
