@@ -58,6 +58,7 @@ mod nanbyo_227_hereditary_hemorrhagic_telangiectasia;
 mod nanbyo_291_hirschsprung_disease;
 mod nanbyo_300_igg4_related_disease;
 mod nanbyo_303_usher_syndrome;
+mod nanbyo_305_delayed_endolymphatic_hydrops;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
