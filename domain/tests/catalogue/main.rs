@@ -30,6 +30,7 @@ mod nanbyo_052_mixed_connective_tissue_disease;
 mod nanbyo_053_sjogren_syndrome;
 mod nanbyo_056_behcet;
 mod nanbyo_057_idiopathic_dilated_cardiomyopathy;
+mod nanbyo_058_hypertrophic_cardiomyopathy;
 mod nanbyo_060_aplastic_anemia;
 mod nanbyo_063_idiopathic_thrombocytopenic_purpura;
 mod nanbyo_066_iga_nephropathy;
