@@ -13,6 +13,7 @@ mod nanbyo_006_parkinson;
 mod nanbyo_010_charcot_marie_tooth_disease;
 mod nanbyo_011_myasthenia_gravis;
 mod nanbyo_013_multiple_sclerosis;
+mod nanbyo_014_chronic_inflammatory_demyelinating_polyneuropathy;
 mod nanbyo_017_multiple_system_atrophy;
 mod nanbyo_018_spinocerebellar_degeneration;
 mod nanbyo_022_moyamoya_disease;
