@@ -55,6 +55,7 @@ mod nanbyo_168_ehlers_danlos_syndrome;
 mod nanbyo_179_williams_syndrome;
 mod nanbyo_222_primary_nephrotic_syndrome;
 mod nanbyo_227_hereditary_hemorrhagic_telangiectasia;
+mod nanbyo_271_ankylosing_spondylitis;
 mod nanbyo_291_hirschsprung_disease;
 mod nanbyo_300_igg4_related_disease;
 mod nanbyo_303_usher_syndrome;
