@@ -72,6 +72,7 @@ mod nanbyo_303_usher_syndrome;
 mod nanbyo_305_delayed_endolymphatic_hydrops;
 mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
 mod nanbyo_328_anterior_segment_dysgenesis;
+mod shoman_14_1_oculocutaneous_albinism;
 mod shoman_15_3_osteogenesis_imperfecta;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
