@@ -74,6 +74,8 @@ mod nanbyo_306_eosinophilic_chronic_rhinosinusitis;
 mod nanbyo_328_anterior_segment_dysgenesis;
 mod shoman_11_60_west_syndrome;
 mod shoman_12_16_biliary_atresia;
+mod shoman_14_1_oculocutaneous_albinism;
+mod shoman_15_3_osteogenesis_imperfecta;
 mod shoman_2_24_minimal_change_nephrotic_syndrome;
 mod shoman_3_5_bronchial_asthma;
 mod shoman_5_46_gh_deficiency_organic;
