@@ -397,6 +397,14 @@ pub struct BenchRelayArgs {
     /// Rounds of the throughput measurement; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Form drafts whose 履歴照会 inquiries go unanswered during a second latency measurement
+    /// (the sender retrying them every 1–2 s); 0 skips it.
+    #[arg(long, default_value_t = 2_000)]
+    pub linkage_forms: usize,
+    /// Form drafts appended before a third latency measurement, during which every projection
+    /// catches up on them; 0 skips it.
+    #[arg(long, default_value_t = 10_000)]
+    pub backlog_forms: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -97,7 +97,17 @@ pub enum ProjectionError {
     Busy(&'static str),
 }
 
+/// The most events one live batch applies.
 const BATCH: usize = 500;
+/// The fewest: a batch that is slow even so is what one event costs.
+const MIN_BATCH: usize = 8;
+/// How long one live batch's transaction should stay open. On PostgreSQL every follower of the
+/// store (the relay, the other projections) sees only events of transactions older than the
+/// oldest one still open, and a batch is a transaction: a batch of 500 catching up took
+/// 100–200 ms and held every follower back by as much (`nanbyo bench relay`,
+/// relay.commit_to_publish_projections_catching_up). On SQLite it holds the one writer that
+/// commands append through.
+const BATCH_TARGET: Duration = Duration::from_millis(20);
 /// A rebuild reads and applies in larger batches: nobody waits for its individual events.
 const REBUILD_BATCH: usize = 5_000;
 const SAFETY_POLL: Duration = Duration::from_millis(1000);
@@ -267,14 +277,16 @@ async fn follow<P: Projection>(
     }
     let mut signal = store.signal();
     let mut hidden_wait = Duration::from_millis(2);
+    let mut batch = BATCH;
     loop {
         if *shutdown.borrow() {
             return Ok(());
         }
         let signalled = *signal.borrow_and_update();
-        let page = store.read_all(position, BATCH).await?;
+        let page = store.read_all(position, batch).await?;
         if let Some(last) = page.last() {
             let last = last.position;
+            let began = std::time::Instant::now();
             match apply_batch(
                 projection,
                 writer,
@@ -286,7 +298,10 @@ async fn follow<P: Projection>(
             )
             .await
             {
-                Ok(true) => position = last,
+                Ok(true) => {
+                    position = last;
+                    batch = next_batch(batch, page.len(), began.elapsed());
+                }
                 // A rebuild swapped its tables in (with their own checkpoint) meanwhile: the
                 // batch was rolled back; go on from where the rebuilt tables are.
                 Ok(false) => position = checkpoint(&sql, projection.name()).await?,
@@ -336,6 +351,20 @@ async fn follow<P: Projection>(
             _ = tokio::time::sleep(SAFETY_POLL) => {}
             _ = shutdown.changed() => {}
         }
+    }
+}
+
+/// The size of the next live batch after one of `applied` events (of at most `batch`) took
+/// `took`: as many as fit in [`BATCH_TARGET`] at that pace when it took longer, twice as many
+/// (up to [`BATCH`]) when a full batch took under a quarter of it.
+fn next_batch(batch: usize, applied: usize, took: Duration) -> usize {
+    if took > BATCH_TARGET {
+        let fit = applied as f64 * BATCH_TARGET.as_secs_f64() / took.as_secs_f64();
+        (fit as usize).clamp(MIN_BATCH, BATCH)
+    } else if applied == batch && took < BATCH_TARGET / 4 {
+        (batch * 2).min(BATCH)
+    } else {
+        batch
     }
 }
 
@@ -969,6 +998,21 @@ async fn swap_checkpoints(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slow_batch_makes_the_next_one_fit_the_target_and_a_quick_one_grows_it() {
+        let ms = Duration::from_millis;
+        // 500 events in 200 ms: 50 fit in 20 ms.
+        assert_eq!(next_batch(500, 500, ms(200)), 50);
+        // Never below the floor, however slow.
+        assert_eq!(next_batch(50, 50, ms(5_000)), MIN_BATCH);
+        // A full batch well under the target doubles, up to BATCH.
+        assert_eq!(next_batch(50, 50, ms(2)), 100);
+        assert_eq!(next_batch(400, 400, ms(1)), BATCH);
+        // A partial page (the view is live) or one near the target keeps the size.
+        assert_eq!(next_batch(100, 3, ms(1)), 100);
+        assert_eq!(next_batch(100, 100, ms(15)), 100);
+    }
 
     #[test]
     fn a_rebuild_renames_whole_identifiers_only() {

@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use async_nats::jetstream::{self, message::PublishMessage};
 use domain::institution::InstitutionEvent;
 use domain::pseudonym::PseudonymKey;
-use domain::{EventCatalog, Role};
+use domain::{EventCatalog, Program, Role};
 use eventstore::{EventStore, ExpectedVersion, Metadata, NewEvent, OpenOptions, StreamId};
 use futures::StreamExt;
 use relay::{RelayConfig, RelayStats, StreamSettings};
@@ -200,8 +200,194 @@ async fn bench_backend(
         all.len()
     );
 
-    // Latency at a steady rate: the relay follows live; a core NATS subscriber notes when each
-    // event appears on its subject.
+    // Latency at a steady rate: the relay follows live.
+    let quiet = commit_to_publish(&store, &client, nats_url, &key, args).await?;
+    quiet.print(backend, "");
+
+    // The same while the 履歴照会 sender retries unanswered inquiries (no responder answers):
+    // the outside run saw the delay rise from tens of ms to about a second then.
+    if args.linkage_forms > 0 {
+        let retrying = with_linkage_retries(&store, &client, nats_url, &key, args).await?;
+        retrying.print(backend, "_linkage_retrying");
+        println!(
+            "relay.commit_to_publish_p99_linkage_retrying_ratio {:.2} quiet_p99={:.2}ms retrying_p99={:.2}ms backend={backend}",
+            retrying.p99 / quiet.p99,
+            quiet.p99,
+            retrying.p99
+        );
+    }
+    if args.backlog_forms > 0 {
+        let busy = with_projections_catching_up(&store, &client, nats_url, &key, args).await?;
+        busy.print(backend, "_projections_catching_up");
+        println!(
+            "relay.commit_to_publish_p99_projections_catching_up_ratio {:.2} quiet_p99={:.2}ms busy_p99={:.2}ms backend={backend}",
+            busy.p99 / quiet.p99,
+            quiet.p99,
+            busy.p99
+        );
+    }
+    Ok(())
+}
+
+/// Commit-to-publish latencies of one steady-rate run.
+struct Lag {
+    p50: f64,
+    p99: f64,
+    max: f64,
+    achieved: f64,
+    missing: usize,
+}
+
+impl Lag {
+    fn print(&self, backend: &str, label: &str) {
+        let Lag {
+            p50,
+            p99,
+            max,
+            achieved,
+            missing,
+        } = self;
+        println!(
+            "relay.commit_to_publish{label}_p50 {p50:.2} ms rate={achieved:.0} commands/s backend={backend}"
+        );
+        println!(
+            "relay.commit_to_publish{label}_p99 {p99:.2} ms max={max:.2}ms rate={achieved:.0} commands/s backend={backend} not_seen={missing}"
+        );
+    }
+}
+
+/// Appends `args.linkage_forms` form drafts of distinct patients, starts the linkage with a
+/// one-second retry base and no responder, waits until every inquiry has been sent once, and
+/// measures commit-to-publish while the sender keeps retrying them.
+async fn with_linkage_retries(
+    store: &Arc<dyn EventStore>,
+    client: &async_nats::Client,
+    nats_url: &str,
+    key: &PseudonymKey,
+    args: &BenchRelayArgs,
+) -> Result<Lag> {
+    append_forms(store, 0, args.linkage_forms).await?;
+    let mut linkage = relay::LinkageConfig::new(nats_url);
+    linkage.retry_base = Duration::from_secs(1);
+    linkage.retry_max = Duration::from_secs(2);
+    let (stop, stopped) = watch::channel(false);
+    let tasks = relay::linkage::spawn(store.clone(), linkage, key.clone(), stopped);
+    let sql = store.sql();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (rows, sent): (i64, i64) = eventstore::on_sql!(&sql, reader, |p| {
+            sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) \
+                 FROM linkage_inquiries",
+            )
+            .fetch_one(p)
+            .await?
+        });
+        if rows as usize >= args.linkage_forms && sent == rows {
+            println!("# {rows} inquiries made and sent once; the sender retries them every 1–2 s");
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the linkage did not send its inquiries in 5 minutes ({sent} of {rows})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let lag = commit_to_publish(store, client, nats_url, key, args).await;
+    let sends: Result<(i64,), sqlx::Error> = eventstore::on_sql!(&sql, reader, |p| {
+        sqlx::query_as("SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT) FROM linkage_inquiries")
+            .fetch_one(p)
+            .await
+    });
+    stop.send_replace(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    println!("# inquiry sends in all: {}", sends?.0);
+    lag
+}
+
+/// Appends `count` form drafts (FormDrafted and JudgmentRecorded, as a real draft makes them)
+/// of distinct patients numbered from `first`.
+async fn append_forms(store: &Arc<dyn EventStore>, first: usize, count: usize) -> Result<()> {
+    for n in first..first + count {
+        let mut patient = relay::samples::patient();
+        let (kanji, kana) = super::numbered_name(n as u64);
+        patient.name_kanji = kanji;
+        patient.name_kana = kana;
+        let events = relay::samples::draft_events(patient)
+            .iter()
+            .map(|e| {
+                NewEvent::from_domain(
+                    e,
+                    Metadata::new("doctor-1", Role::DesignatedDoctor, Some(Program::Nanbyo)),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let stream = StreamId::new("form", &Uuid::now_v7().to_string())?;
+        store
+            .append(&stream, ExpectedVersion::NoStream, events, None)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Appends `args.backlog_forms` form drafts, starts every projection of the release on them,
+/// and measures commit-to-publish while they catch up: on PostgreSQL a follower sees only
+/// events of transactions older than the oldest one still open, and each projection batch is
+/// a transaction.
+async fn with_projections_catching_up(
+    store: &Arc<dyn EventStore>,
+    client: &async_nats::Client,
+    nats_url: &str,
+    key: &PseudonymKey,
+    args: &BenchRelayArgs,
+) -> Result<Lag> {
+    append_forms(store, 1_000_000, args.backlog_forms).await?;
+    let (stop, stopped) = watch::channel(false);
+    let tasks = crate::startup::spawn_projections(store, stopped);
+    let started = Instant::now();
+    let lag = commit_to_publish(store, client, nats_url, key, args).await;
+    let head = store.last_position().await;
+    let behind = match head {
+        Ok(head) => {
+            let at = relay::follow::checkpoint(&store.sql(), projections::history::NAME).await?;
+            store
+                .read_all(at, 1_000_000)
+                .await?
+                .iter()
+                .filter(|e| e.position <= head)
+                .count()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!(
+        "# after {:.1} s the history view was {behind} events behind the store",
+        started.elapsed().as_secs_f64()
+    );
+    stop.send_replace(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    lag
+}
+
+/// The relay follows live from the store's last event; 4 writers append single events at
+/// `args.rate` in total for `args.seconds`; a core NATS subscriber notes when each appears.
+async fn commit_to_publish(
+    store: &Arc<dyn EventStore>,
+    client: &async_nats::Client,
+    nats_url: &str,
+    key: &PseudonymKey,
+    args: &BenchRelayArgs,
+) -> Result<Lag> {
+    let js = relay::publisher::context(client.clone(), Duration::from_secs(10));
+    let mut last_position = 0;
+    loop {
+        let page = store.read_all(last_position, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        last_position = last.position;
+    }
     let config = scratch_stream(nats_url, "lag");
     let mut subscriber = client
         .subscribe(format!("{}.>", config.stream.subject_prefix))
@@ -234,7 +420,7 @@ async fn bench_backend(
         stopped,
         Some(progress),
     ));
-    // The checkpoint is at the last pre-filled event: only the new events are relayed.
+    // The relay catches up to the store's last event first: only the new events are timed.
     moved
         .wait_for(|p| *p >= last_position)
         .await
@@ -296,19 +482,17 @@ async fn bench_backend(
             .collect()
     };
     let missing = (writers * total) as usize - latencies.len();
-    println!(
-        "relay.commit_to_publish_p50 {:.2} ms rate={achieved:.0} commands/s backend={backend}",
-        quantile(latencies.clone(), 0.5)
-    );
-    println!(
-        "relay.commit_to_publish_p99 {:.2} ms rate={achieved:.0} commands/s backend={backend} not_seen={missing}",
-        quantile(latencies, 0.99)
-    );
     stop.send_replace(true);
     task.await?;
     collector.abort();
     delete_stream(&js, &config.stream.name).await;
-    Ok(())
+    Ok(Lag {
+        p50: quantile(latencies.clone(), 0.5),
+        p99: quantile(latencies.clone(), 0.99),
+        max: quantile(latencies, 1.0),
+        achieved,
+        missing,
+    })
 }
 
 async fn clear_checkpoint(store: &Arc<dyn EventStore>) -> Result<()> {
