@@ -72,6 +72,15 @@ async fn a_doctor_writes_a_parkinson_form_with_live_judgment_submits_and_prints_
     for s in ["提出済 1", "受付済 1", "審査済 1", "取下げ 1"] {
         assert!(text.contains(s), "{s} in {text}");
     }
+    // The disease filter lists the diseases by 告示番号, not as strings (1, 10, 100, …).
+    let options = b.text("#f-disease").await;
+    let at = |s: &str| {
+        options
+            .find(s)
+            .unwrap_or_else(|| panic!("{s:?} in the filter: {options}"))
+    };
+    assert!(at("2 筋萎縮性側索硬化症") < at("10 シャルコー・マリー・トゥース病"));
+    assert!(at("10 シャルコー・マリー・トゥース病") < at("100 巨大膀胱短小結腸腸管蠕動不全症"));
     b.check("worklist").await;
     b.goto("/forms?status=received").await;
     b.wait_text("ヨシダカズコ").await;

@@ -48,8 +48,9 @@ pub fn outcome_key(outcome: Option<&str>) -> String {
     format!("outcome.{}", outcome.unwrap_or("none"))
 }
 
-/// A disease's name by its code, from the program's list in force.
-async fn disease_names(state: &WebState, web: &Web) -> BTreeMap<String, String> {
+/// The program's diseases in force, code and name, in the catalogue's order (告示番号; for 小慢
+/// 疾患群, then number), as the filter lists them.
+async fn disease_names(state: &WebState, web: &Web) -> Vec<(String, String)> {
     queries::masters::diseases(&state.store, &state.masters, web.actor.program, None, 5000)
         .await
         .map(|list| list.into_iter().map(|d| (d.code, d.name_ja)).collect())
@@ -202,7 +203,7 @@ pub async fn list(State(state): State<WebState>, web: Web, Query(q): Query<ListQ
                     counts: vec![],
                     total: 0,
                     errors: vec![FieldError::new("", t.pick(&p.ja, &p.en))],
-                    diseases: names.into_iter().collect(),
+                    diseases: names.clone(),
                     q,
                     next_href: None,
                 },
@@ -218,8 +219,9 @@ pub async fn list(State(state): State<WebState>, web: Web, Query(q): Query<ListQ
             status: r.status.clone(),
             status_key: status_key(&r.status),
             disease: names
-                .get(&r.disease)
-                .map(|n| format!("{} {n}", r.disease))
+                .iter()
+                .find(|(code, _)| *code == r.disease)
+                .map(|(_, n)| format!("{} {n}", r.disease))
                 .unwrap_or_else(|| r.disease.clone()),
             kana: r.kana.clone(),
             birth_date: r.birth_date.clone(),
@@ -251,7 +253,7 @@ pub async fn list(State(state): State<WebState>, web: Web, Query(q): Query<ListQ
         counts,
         total,
         errors: vec![],
-        diseases: names.into_iter().collect(),
+        diseases: names,
         q,
         next_href,
     })
