@@ -99,15 +99,15 @@ pub enum ProjectionError {
 
 /// The most events one live batch applies.
 const BATCH: usize = 500;
-/// The fewest: a batch that is slow even so is what one event costs.
-const MIN_BATCH: usize = 8;
+/// The fewest: below it the per-batch cost (lock, checkpoint, commit) would dominate.
+const MIN_BATCH: usize = 32;
 /// How long one live batch's transaction should stay open. On PostgreSQL every follower of the
 /// store (the relay, the other projections) sees only events of transactions older than the
 /// oldest one still open, and a batch is a transaction: a batch of 500 catching up took
 /// 100–200 ms and held every follower back by as much (`nanbyo bench relay`,
 /// relay.commit_to_publish_projections_catching_up). On SQLite it holds the one writer that
 /// commands append through.
-const BATCH_TARGET: Duration = Duration::from_millis(20);
+const BATCH_TARGET: Duration = Duration::from_millis(50);
 /// A rebuild reads and applies in larger batches: nobody waits for its individual events.
 const REBUILD_BATCH: usize = 5_000;
 const SAFETY_POLL: Duration = Duration::from_millis(1000);
@@ -1002,8 +1002,8 @@ mod tests {
     #[test]
     fn a_slow_batch_makes_the_next_one_fit_the_target_and_a_quick_one_grows_it() {
         let ms = Duration::from_millis;
-        // 500 events in 200 ms: 50 fit in 20 ms.
-        assert_eq!(next_batch(500, 500, ms(200)), 50);
+        // 500 events in 200 ms: 125 fit in 50 ms.
+        assert_eq!(next_batch(500, 500, ms(200)), 125);
         // Never below the floor, however slow.
         assert_eq!(next_batch(50, 50, ms(5_000)), MIN_BATCH);
         // A full batch well under the target doubles, up to BATCH.
@@ -1011,7 +1011,7 @@ mod tests {
         assert_eq!(next_batch(400, 400, ms(1)), BATCH);
         // A partial page (the view is live) or one near the target keeps the size.
         assert_eq!(next_batch(100, 3, ms(1)), 100);
-        assert_eq!(next_batch(100, 100, ms(15)), 100);
+        assert_eq!(next_batch(100, 100, ms(40)), 100);
     }
 
     #[test]
