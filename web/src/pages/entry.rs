@@ -926,6 +926,14 @@ pub async fn preview(
                     entered.insert(k.clone(), v.clone());
                 }
             }
+            // A preview can answer after the save of the same values (it waits for the
+            // typing to pause, the save for the field to be left): it must not call saved
+            // values unsaved.
+            let status = if entered == current.items {
+                "entry.saved"
+            } else {
+                "entry.previewed"
+            };
             update(
                 t,
                 &web,
@@ -935,7 +943,7 @@ pub async fn preview(
                 &refused,
                 current.version,
                 false,
-                t.s("entry.previewed").to_owned(),
+                t.s(status).to_owned(),
                 vec![],
             )
         }
