@@ -24,6 +24,24 @@
       el.hidden = !set[el.getAttribute("data-item")];
     });
   });
+  // A disease picked while a search was on its way stays picked when those results replace the
+  // list (the request left before the click, so the server could not keep it checked).
+  var picked = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "disease-list") { return; }
+    var checked = document.querySelector("input[name=disease]:checked");
+    picked = checked ? checked.value : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (picked === null) { return; }
+    var list = document.getElementById("disease-list");
+    if (list && !list.querySelector("input[name=disease]:checked")) {
+      list.querySelectorAll("input[name=disease]").forEach(function (input) {
+        if (input.value === picked) { input.checked = true; }
+      });
+    }
+    picked = null;
+  });
   document.addEventListener("click", function (e) {
     var t = e.target.closest ? e.target.closest("[data-print]") : null;
     if (t) { e.preventDefault(); window.print(); }
