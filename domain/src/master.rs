@@ -91,25 +91,20 @@ impl From<MasterEvent> for Stored {
                     .filter(of)
                     .map(|d| d.rules.consistency.as_slice()),
             );
-            let mut prefix = None;
+            let Some(first) = diseases.iter().find(of) else {
+                continue;
+            };
+            shared.push(SharedPrefix {
+                items: first.items[..items].to_vec(),
+                consistency: first.rules.consistency[..consistency].to_vec(),
+                layout: layout.clone(),
+            });
             for d in diseases
                 .iter_mut()
                 .filter(|d| d.layout.as_deref() == Some(&layout))
             {
-                let own_items = d.items.split_off(items);
-                let own_consistency = d.rules.consistency.split_off(consistency);
-                let head = (
-                    std::mem::replace(&mut d.items, own_items),
-                    std::mem::replace(&mut d.rules.consistency, own_consistency),
-                );
-                prefix.get_or_insert(head);
-            }
-            if let Some((items, consistency)) = prefix {
-                shared.push(SharedPrefix {
-                    layout,
-                    items,
-                    consistency,
-                });
+                d.items.drain(..items);
+                d.rules.consistency.drain(..consistency);
             }
         }
         Stored::MasterVersionPublished {

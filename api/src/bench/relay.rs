@@ -209,22 +209,12 @@ async fn bench_backend(
     if args.linkage_forms > 0 {
         let retrying = with_linkage_retries(&store, &client, nats_url, &key, args).await?;
         retrying.print(backend, "_linkage_retrying");
-        println!(
-            "relay.commit_to_publish_p99_linkage_retrying_ratio {:.2} quiet_p99={:.2}ms retrying_p99={:.2}ms backend={backend}",
-            retrying.p99 / quiet.p99,
-            quiet.p99,
-            retrying.p99
-        );
+        retrying.print_ratio(&quiet, backend, "_linkage_retrying");
     }
     if args.backlog_forms > 0 {
         let busy = with_projections_catching_up(&store, &client, nats_url, &key, args).await?;
         busy.print(backend, "_projections_catching_up");
-        println!(
-            "relay.commit_to_publish_p99_projections_catching_up_ratio {:.2} quiet_p99={:.2}ms busy_p99={:.2}ms backend={backend}",
-            busy.p99 / quiet.p99,
-            quiet.p99,
-            busy.p99
-        );
+        busy.print_ratio(&quiet, backend, "_projections_catching_up");
     }
     Ok(())
 }
@@ -239,6 +229,16 @@ struct Lag {
 }
 
 impl Lag {
+    /// This run's p99 against the quiet run's, same rate and relay.
+    fn print_ratio(&self, quiet: &Lag, backend: &str, label: &str) {
+        println!(
+            "relay.commit_to_publish_p99{label}_ratio {:.2} quiet_p99={:.2}ms p99={:.2}ms backend={backend}",
+            self.p99 / quiet.p99,
+            quiet.p99,
+            self.p99
+        );
+    }
+
     fn print(&self, backend: &str, label: &str) {
         let Lag {
             p50,
@@ -348,27 +348,16 @@ async fn with_projections_catching_up(
     let tasks = crate::startup::spawn_projections(store, stopped);
     let started = Instant::now();
     let lag = commit_to_publish(store, client, nats_url, key, args).await;
-    let head = store.last_position().await;
-    let behind = match head {
-        Ok(head) => {
-            let at = relay::follow::checkpoint(&store.sql(), projections::history::NAME).await?;
-            store
-                .read_all(at, 1_000_000)
-                .await?
-                .iter()
-                .filter(|e| e.position <= head)
-                .count()
-        }
-        Err(e) => return Err(e.into()),
-    };
-    println!(
-        "# after {:.1} s the history view was {behind} events behind the store",
-        started.elapsed().as_secs_f64()
-    );
+    let behind = relay::follow::behind(store, projections::history::NAME).await;
     stop.send_replace(true);
     for t in tasks {
         let _ = t.await;
     }
+    println!(
+        "# after {:.1} s the history view was {} events behind the store",
+        started.elapsed().as_secs_f64(),
+        behind?.1
+    );
     lag
 }
 
